@@ -1,0 +1,118 @@
+// Package finding defines the one standard shape of a trailwarden detection.
+//
+// Every rule kind, output and store speaks in terms of Finding. Its ID is
+// deterministic (rule id + event id, or rule id + dedup key), so an event that
+// is read twice, or reaches trailwarden through two paths, yields one finding,
+// and every output can be idempotent on it.
+package finding
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Severity ranks findings. The zero value is Info.
+type Severity int
+
+// The severities, lowest first. Routine changes are Info or Low; Medium and
+// above is what a responder must look at.
+const (
+	Info Severity = iota
+	Low
+	Medium
+	High
+	Critical
+)
+
+var severityNames = [...]string{"info", "low", "medium", "high", "critical"}
+
+// String returns the lowercase name of s.
+func (s Severity) String() string {
+	if s < Info || s > Critical {
+		return fmt.Sprintf("severity(%d)", int(s))
+	}
+	return severityNames[s]
+}
+
+// ParseSeverity parses a severity name, case-insensitively.
+func ParseSeverity(name string) (Severity, error) {
+	n := strings.ToLower(strings.TrimSpace(name))
+	for i, s := range severityNames {
+		if s == n {
+			return Severity(i), nil
+		}
+	}
+	return Info, fmt.Errorf("unknown severity %q (want one of %s)", name, strings.Join(severityNames[:], ", "))
+}
+
+// MarshalText encodes s as its name.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText decodes a severity name.
+func (s *Severity) UnmarshalText(b []byte) error {
+	v, err := ParseSeverity(string(b))
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
+}
+
+// Actor is who made the call, as CloudTrail's userIdentity tells it.
+type Actor struct {
+	Type           string `json:"type,omitempty"`
+	ARN            string `json:"arn,omitempty"`
+	PrincipalID    string `json:"principal_id,omitempty"`
+	AccountID      string `json:"account_id,omitempty"`
+	UserName       string `json:"user_name,omitempty"`
+	AccessKeyID    string `json:"access_key_id,omitempty"`
+	InvokedBy      string `json:"invoked_by,omitempty"`
+	MFA            bool   `json:"mfa"`
+	SourceIdentity string `json:"source_identity,omitempty"`
+	// Issuer is the ARN of the role (or user) that issued the session, for
+	// AssumedRole and federated identities.
+	Issuer string `json:"issuer,omitempty"`
+}
+
+// Finding is one detection: a rule matched an event (or, for later rule kinds,
+// a window of events). It is the shape every output receives.
+type Finding struct {
+	ID          string    `json:"id"`
+	RuleID      string    `json:"rule_id"`
+	RuleTitle   string    `json:"rule_title"`
+	Severity    Severity  `json:"severity"`
+	Tags        []string  `json:"tags"`
+	EventID     string    `json:"event_id"`
+	EventName   string    `json:"event_name"`
+	EventSource string    `json:"event_source"`
+	EventTime   time.Time `json:"event_time"`
+	DetectedAt  time.Time `json:"detected_at"`
+	Account     string    `json:"account"`
+	Region      string    `json:"region"`
+	Actor       Actor     `json:"actor"`
+	SourceIP    string    `json:"source_ip,omitempty"`
+	UserAgent   string    `json:"user_agent,omitempty"`
+	// ErrorCode is set when the call failed (AccessDenied, ...).
+	ErrorCode string   `json:"error_code,omitempty"`
+	Resources []string `json:"resources"`
+	Summary   string   `json:"summary"`
+	Runbook   string   `json:"runbook,omitempty"`
+	// Origin names where the event was read (file, queue message), for triage.
+	Origin string `json:"origin,omitempty"`
+	// Event is the raw CloudTrail record, unchanged.
+	Event json.RawMessage `json:"event"`
+}
+
+// ID returns the deterministic finding id for a rule and a key: the event id,
+// or a rule's dedup key. It is a hex SHA-256 prefix (128 bits).
+func ID(ruleID, key string) string {
+	h := sha256.New()
+	h.Write([]byte(ruleID))
+	h.Write([]byte{0})
+	h.Write([]byte(key))
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
