@@ -1,0 +1,133 @@
+package ctjson
+
+import (
+	"encoding/json"
+	"errors"
+	"reflect"
+	"testing"
+	"unicode/utf8"
+)
+
+var validCases = []string{
+	`{}`, `[]`, `"x"`, `0`, `-0`, `1.5e10`, `-12.25E-3`, `true`, `false`, `null`,
+	`{"a":[1,2,{"b":null}],"c":"\u00e9\n\"q\"","d":{"e":{}}}`,
+	`[ 1 , "two" , [ ] , { } ]`, `"h\u00e9llo w\ud83d\ude00rld"`, "\"caf\xc3\xa9\"",
+}
+
+var invalidCases = []string{
+	``, `{`, `{"a"}`, `{"a":}`, `{"a":1,}`, `[1,]`, `[1 2]`, `"abc`, `"a\x"`, `"\u12g4"`,
+	"\"a\x01b\"", "\"\xff\"", `01`, `1.`, `1e`, `-`, `tru`, `nul`, `{"a" 1}`, `{1:2}`, `[`, `]`,
+}
+
+func TestSkipAgreesWithEncodingJSON(t *testing.T) {
+	for _, c := range append(append([]string{}, validCases...), invalidCases...) {
+		b := []byte(c)
+		end, err := Skip(b, 0)
+		ok := err == nil && SkipSpace(b, end) == len(b)
+		if want := json.Valid(b) && utf8.Valid(b); ok != want {
+			t.Errorf("Skip(%q): valid=%v, encoding/json says %v (err %v)", c, ok, want, err)
+		}
+		if err != nil {
+			var se *SyntaxError
+			if !errors.As(err, &se) {
+				t.Errorf("Skip(%q): error %T is not a *SyntaxError", c, err)
+			}
+		}
+	}
+}
+
+func TestValueAgreesWithEncodingJSON(t *testing.T) {
+	for _, c := range validCases {
+		got, err := Value([]byte(c))
+		if err != nil {
+			t.Fatalf("Value(%q): %v", c, err)
+		}
+		var want any
+		if err := json.Unmarshal([]byte(c), &want); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(normalize(got), want) {
+			t.Errorf("Value(%q) = %#v, want %#v", c, got, want)
+		}
+	}
+}
+
+// normalize turns int64 into float64 as encoding/json produces.
+func normalize(v any) any {
+	switch x := v.(type) {
+	case int64:
+		return float64(x)
+	case map[string]any:
+		for k, e := range x {
+			x[k] = normalize(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = normalize(e)
+		}
+	}
+	return v
+}
+
+func TestFind(t *testing.T) {
+	obj := []byte(`{"type":"IAMUser","arn":"arn:aws:iam::1:user/a","n":{"x":1},"k\u0065y":"v"}`)
+	for key, want := range map[string]string{"type": `"IAMUser"`, "n": `{"x":1}`, "key": `"v"`} {
+		v, ok, err := Find(obj, key)
+		if err != nil || !ok || string(v) != want {
+			t.Errorf("Find(%s) = %s, %v, %v; want %s", key, v, ok, err, want)
+		}
+	}
+	if _, ok, err := Find(obj, "missing"); ok || err != nil {
+		t.Errorf("Find(missing) = %v, %v", ok, err)
+	}
+}
+
+func TestNumberKinds(t *testing.T) {
+	for raw, want := range map[string]any{"22": int64(22), "-3": int64(-3), "1.5": 1.5, "1e2": 100.0, "99999999999999999999": 1e20} {
+		got, err := Number([]byte(raw))
+		if err != nil || got != want {
+			t.Errorf("Number(%s) = %#v, %v; want %#v", raw, got, err, want)
+		}
+	}
+}
+
+func FuzzSkip(f *testing.F) {
+	for _, c := range append(append([]string{}, validCases...), invalidCases...) {
+		f.Add([]byte(c))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		start := SkipSpace(b, 0)
+		end, err := Skip(b, start)
+		ok := err == nil && SkipSpace(b, end) == len(b)
+		// We are stricter than encoding/json on purpose: invalid UTF-8 is an error.
+		if want := json.Valid(b) && utf8.Valid(b); ok != want {
+			t.Fatalf("Skip(%q) valid=%v (err %v), encoding/json says %v", b, ok, err, want)
+		}
+		if err != nil {
+			var se *SyntaxError
+			if !errors.As(err, &se) || se.Offset < 0 || se.Offset > int64(len(b)) {
+				t.Fatalf("Skip(%q): bad error %#v", b, err)
+			}
+			return
+		}
+		if !ok {
+			return
+		}
+		got, err := Value(b[start:end])
+		if err != nil {
+			t.Fatalf("Value of valid %q: %v", b, err)
+		}
+		var want any
+		if err := json.Unmarshal(b, &want); err != nil {
+			t.Fatalf("encoding/json rejects %q: %v", b, err)
+		}
+		if !reflect.DeepEqual(normalize(got), want) {
+			// Large integers lose precision differently; compare via JSON text.
+			gj, _ := json.Marshal(normalize(got))
+			wj, _ := json.Marshal(want)
+			if string(gj) != string(wj) {
+				t.Fatalf("Value(%q) = %s, encoding/json %s", b, gj, wj)
+			}
+		}
+	})
+}
