@@ -1,0 +1,124 @@
+package expr
+
+import (
+	"errors"
+	"testing"
+
+	"cel.dev/cel-go/cel"
+
+	"github.com/trailwarden/trailwarden/internal/event"
+)
+
+const rec = `{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/alice","userName":"alice"},"eventTime":"2024-03-05T03:00:00Z","eventSource":"ec2.amazonaws.com","eventName":"AuthorizeSecurityGroupIngress","awsRegion":"eu-west-1","eventID":"e1","requestParameters":{"groupId":"sg-1","ipPermissions":{"items":[{"ipProtocol":"tcp","fromPort":22,"toPort":22,"ipRanges":{"items":[{"cidrIp":"0.0.0.0/0"}]}}]},"policy":"{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":[\"arn:aws:iam::444455556666:root\",\"*\"]},\"Action\":\"s3:GetObject\"}]}"},"responseElements":null}`
+
+func TestEval(t *testing.T) {
+	env, err := NewEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := event.NewParser().Parse([]byte(rec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := Params(map[string]any{"ports": []any{22, 3389}, "regions": []any{"us-east-1"}})
+	var a Activation
+	a.Reset(e, params)
+	cases := []struct {
+		src  string
+		want bool
+		err  error
+	}{
+		{`event.requestParameters.ipPermissions.items.exists(p, p.fromPort <= 22 && p.toPort >= 22 && p.ipRanges.items.exists(r, isWorldCIDR(r.cidrIp)))`, true, nil},
+		{`event.requestParameters.ipPermissions.items.exists(p, p.fromPort in params.ports)`, true, nil},
+		{`!(event.awsRegion in params.regions)`, true, nil},
+		{`event.userIdentity.type == "IAMUser" && actor == "arn:aws:iam::111122223333:user/alice"`, true, nil},
+		{`timestamp(event.eventTime).getHours("UTC") < 8`, true, nil},
+		{`policyAllowsPublic(event.requestParameters.policy)`, true, nil},
+		{`policyPrincipalAccounts(parseJSON(event.requestParameters.policy)) == ["444455556666"]`, true, nil},
+		{`has(event.requestParameters.missing)`, false, nil},
+		{`event.?requestParameters.?missing.orValue("d") == "d"`, true, nil},
+		{`event.requestParameters.missing == "x"`, false, ErrNoData},
+		{`event.responseElements.x == "y"`, false, ErrNoData},
+		{`globMatch("*Admin*", "MyAdminRole") && !globMatch("a?c", "abbc")`, true, nil},
+		{`arnAccount("arn:aws:iam::444455556666:role/x") == "444455556666"`, true, nil},
+		{`event.requestParameters == event.requestParameters`, true, nil},
+		{`size(event.requestParameters) == 3`, true, nil},
+	}
+	for _, c := range cases {
+		p, err := env.Compile(c.src, cel.BoolType)
+		if err != nil {
+			t.Fatalf("compile %s: %v", c.src, err)
+		}
+		got, err := p.EvalBool(&a)
+		if c.err != nil {
+			if !errors.Is(err, c.err) {
+				t.Errorf("%s: err = %v, want %v", c.src, err, c.err)
+			}
+			continue
+		}
+		if err != nil || got != c.want {
+			t.Errorf("%s = %v, %v; want %v", c.src, got, err, c.want)
+		}
+	}
+}
+
+func TestCompileErrors(t *testing.T) {
+	env, _ := NewEnv()
+	for _, src := range []string{`event.eventName ==`, `undefinedVar == 1`, `1 + "a"`, `"not a bool"`} {
+		_, err := env.Compile(src, cel.BoolType)
+		var ce *CompileError
+		if !errors.As(err, &ce) || len(ce.Issues) == 0 {
+			t.Errorf("Compile(%q) err = %v, want a CompileError", src, err)
+		}
+	}
+}
+
+func TestCostLimit(t *testing.T) {
+	env, _ := NewEnv()
+	e, _ := event.NewParser().Parse([]byte(rec))
+	var a Activation
+	a.Reset(e, Params(nil))
+	p, err := env.Compile(`lists.range(2000).all(i, lists.range(2000).all(j, i + j >= 0))`, cel.BoolType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.EvalBool(&a); err == nil || errors.Is(err, ErrNoData) {
+		t.Fatalf("expensive expression: err = %v, want cost limit error", err)
+	}
+}
+
+func TestGlob(t *testing.T) {
+	for _, c := range []struct {
+		p, s string
+		want bool
+	}{{"*", "", true}, {"t3.*", "t3.micro", true}, {"t3.*", "t3a.micro", false}, {"a*b*c", "axxbyyc", true}, {"a*b", "ab", true}, {"?", "", false}, {"Describe*", "DescribeInstances", true}, {"*admin*", "x-Admin", false}} {
+		if got := Glob(c.p, c.s); got != c.want {
+			t.Errorf("Glob(%q, %q) = %v", c.p, c.s, got)
+		}
+	}
+}
+
+func TestPolicyAllowsPublic(t *testing.T) {
+	for _, c := range []struct {
+		doc  string
+		want bool
+	}{
+		{`{"Statement":{"Effect":"Allow","Principal":"*","Action":"s3:*"}}`, true},
+		{`{"Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:*","Condition":{"StringEquals":{"aws:SourceAccount":"1"}}}]}`, false},
+		{`{"Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*"}]}`, false},
+		{`{"Statement":[{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"s3:PutObject"}]}`, false},
+		{`%7B%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%22%2A%22%7D%5D%7D`, true},
+	} {
+		env, _ := NewEnv()
+		e, _ := event.NewParser().Parse([]byte(rec))
+		var a Activation
+		a.Reset(e, Params(map[string]any{"doc": c.doc}))
+		p, err := env.Compile(`policyAllowsPublic(params.doc)`, cel.BoolType)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := p.EvalBool(&a); err != nil || got != c.want {
+			t.Errorf("%s: %v, %v; want %v", c.doc, got, err, c.want)
+		}
+	}
+}

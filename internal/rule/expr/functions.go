@@ -1,0 +1,259 @@
+package expr
+
+import (
+	"net/url"
+	"reflect"
+	"regexp"
+	"strings"
+
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
+
+	"github.com/trailwarden/trailwarden/internal/ctjson"
+)
+
+var reflectAnySlice = reflect.TypeOf([]any{})
+var reflectAnyMap = reflect.TypeOf(map[string]any{})
+
+// functions returns trailwarden's CEL functions. Each is pure and bounded by
+// the size of its input.
+func functions() []cel.EnvOption {
+	return []cel.EnvOption{
+		cel.Function("parseJSON", cel.Overload("parseJSON_string", []*cel.Type{cel.StringType}, cel.DynType,
+			cel.UnaryBinding(func(v ref.Val) ref.Val {
+				b := []byte(v.(types.String))
+				i := ctjson.SkipSpace(b, 0)
+				end, err := ctjson.Skip(b, i)
+				if err != nil || ctjson.SkipSpace(b, end) != len(b) {
+					return types.NewErr("invalid_argument: parseJSON: not a JSON document")
+				}
+				return jsonToVal(b[i:end])
+			}))),
+		cel.Function("urlDecode", cel.Overload("urlDecode_string", []*cel.Type{cel.StringType}, cel.StringType,
+			cel.UnaryBinding(func(v ref.Val) ref.Val {
+				s, err := url.QueryUnescape(string(v.(types.String)))
+				if err != nil {
+					return types.NewErr("invalid_argument: urlDecode: %v", err)
+				}
+				return types.String(s)
+			}))),
+		cel.Function("globMatch", cel.Overload("globMatch_string_string", []*cel.Type{cel.StringType, cel.StringType}, cel.BoolType,
+			cel.BinaryBinding(func(p, s ref.Val) ref.Val {
+				return types.Bool(Glob(string(p.(types.String)), string(s.(types.String))))
+			}))),
+		cel.Function("arnAccount", cel.Overload("arnAccount_string", []*cel.Type{cel.StringType}, cel.StringType,
+			cel.UnaryBinding(func(v ref.Val) ref.Val { return types.String(ARNAccount(string(v.(types.String)))) }))),
+		cel.Function("isWorldCIDR", cel.Overload("isWorldCIDR_string", []*cel.Type{cel.StringType}, cel.BoolType,
+			cel.UnaryBinding(func(v ref.Val) ref.Val {
+				s := strings.TrimSpace(string(v.(types.String)))
+				return types.Bool(s == "0.0.0.0/0" || s == "::/0" || s == "0::0/0")
+			}))),
+		cel.Function("policyAllowsPublic", cel.Overload("policyAllowsPublic_dyn", []*cel.Type{cel.DynType}, cel.BoolType,
+			cel.UnaryBinding(func(v ref.Val) ref.Val {
+				doc, err := policyDoc(v)
+				if err != nil {
+					return types.NewErr("invalid_argument: policyAllowsPublic: %v", err)
+				}
+				return types.Bool(PolicyAllowsPublic(doc))
+			}))),
+		cel.Function("policyPrincipalAccounts", cel.Overload("policyPrincipalAccounts_dyn", []*cel.Type{cel.DynType}, cel.ListType(cel.StringType),
+			cel.UnaryBinding(func(v ref.Val) ref.Val {
+				doc, err := policyDoc(v)
+				if err != nil {
+					return types.NewErr("invalid_argument: policyPrincipalAccounts: %v", err)
+				}
+				return types.DefaultTypeAdapter.NativeToValue(PolicyPrincipalAccounts(doc))
+			}))),
+	}
+}
+
+// policyDoc turns a policy given as a JSON string or a map into Go values.
+func policyDoc(v ref.Val) (map[string]any, error) {
+	if s, ok := v.(types.String); ok {
+		str := strings.TrimSpace(string(s))
+		if strings.HasPrefix(str, "%7B") || strings.HasPrefix(str, "%7b") {
+			if dec, err := url.QueryUnescape(str); err == nil {
+				str = dec
+			}
+		}
+		x, err := ctjson.Value([]byte(str))
+		if err != nil {
+			return nil, err
+		}
+		m, ok := x.(map[string]any)
+		if !ok {
+			return nil, errNotObject
+		}
+		return m, nil
+	}
+	if o, ok := v.(*object); ok {
+		return o.native(), nil
+	}
+	n, err := v.ConvertToNative(reflectAnyMap)
+	if err != nil {
+		return nil, err
+	}
+	return n.(map[string]any), nil
+}
+
+type constErr string
+
+func (e constErr) Error() string { return string(e) }
+
+const errNotObject = constErr("policy is not a JSON object")
+
+// Glob reports whether s matches pattern, where '*' matches any run of
+// characters (including none) and '?' any one character.
+func Glob(pattern, s string) bool {
+	px, sx := 0, 0
+	nextPx, nextSx := -1, -1
+	for px < len(pattern) || sx < len(s) {
+		if px < len(pattern) {
+			switch c := pattern[px]; c {
+			case '*':
+				nextPx, nextSx = px, sx+1
+				px++
+				continue
+			case '?':
+				if sx < len(s) {
+					px++
+					sx++
+					continue
+				}
+			default:
+				if sx < len(s) && s[sx] == c {
+					px++
+					sx++
+					continue
+				}
+			}
+		}
+		if nextSx > 0 && nextSx <= len(s) {
+			px, sx = nextPx, nextSx
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// ARNAccount returns the account id field of an ARN, or "".
+func ARNAccount(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 || parts[0] != "arn" {
+		return ""
+	}
+	return parts[4]
+}
+
+var accountRE = regexp.MustCompile(`^\d{12}$`)
+
+// narrowingConditionKeys are condition keys that restrict who can use a
+// statement with principal "*" to a known set (lowercase).
+var narrowingConditionKeys = map[string]bool{
+	"aws:sourceaccount": true, "aws:sourcearn": true, "aws:sourceowner": true, "aws:principalorgid": true,
+	"aws:principalorgpaths": true, "aws:principalaccount": true, "aws:principalarn": true, "aws:sourcevpc": true,
+	"aws:sourcevpce": true, "aws:sourceip": true, "aws:userid": true, "aws:username": true,
+	"aws:sourceorgid": true, "aws:sourceorgpaths": true, "kms:calleraccount": true, "lambda:functionurlauthtype": false,
+}
+
+func statements(doc map[string]any) []map[string]any {
+	var out []map[string]any
+	switch s := doc["Statement"].(type) {
+	case map[string]any:
+		out = append(out, s)
+	case []any:
+		for _, x := range s {
+			if m, ok := x.(map[string]any); ok {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
+
+func asStrings(v any) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case []any:
+		var out []string
+		for _, e := range x {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// principals returns the AWS principals of a statement ("*" for a bare "*").
+func principals(st map[string]any) []string {
+	switch p := st["Principal"].(type) {
+	case string:
+		return []string{p}
+	case map[string]any:
+		return asStrings(p["AWS"])
+	}
+	return nil
+}
+
+func narrowed(st map[string]any) bool {
+	cond, ok := st["Condition"].(map[string]any)
+	if !ok {
+		return false
+	}
+	for _, ops := range cond {
+		m, ok := ops.(map[string]any)
+		if !ok {
+			continue
+		}
+		for key := range m {
+			if narrowingConditionKeys[strings.ToLower(key)] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// PolicyAllowsPublic reports whether a resource policy has an Allow statement
+// for everyone ("*" or {"AWS": "*"}) that no source condition narrows.
+func PolicyAllowsPublic(doc map[string]any) bool {
+	for _, st := range statements(doc) {
+		if eff, _ := st["Effect"].(string); !strings.EqualFold(eff, "Allow") {
+			continue
+		}
+		for _, p := range principals(st) {
+			if p == "*" && !narrowed(st) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// PolicyPrincipalAccounts returns the distinct account ids that Allow
+// statements name as AWS principals (plain ids or in ARNs), in order.
+func PolicyPrincipalAccounts(doc map[string]any) []string {
+	seen := map[string]bool{}
+	out := []string{}
+	for _, st := range statements(doc) {
+		if eff, _ := st["Effect"].(string); !strings.EqualFold(eff, "Allow") {
+			continue
+		}
+		for _, p := range principals(st) {
+			acct := p
+			if strings.HasPrefix(p, "arn:") {
+				acct = ARNAccount(p)
+			}
+			if accountRE.MatchString(acct) && !seen[acct] {
+				seen[acct] = true
+				out = append(out, acct)
+			}
+		}
+	}
+	return out
+}
