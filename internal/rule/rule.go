@@ -1,0 +1,102 @@
+// Package rule holds trailwarden's detections: the Rule interface every rule
+// kind implements, the CEL rule declared in YAML, its loader (every problem
+// reported as file:line:col) and the runner of the inline test cases.
+package rule
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/trailwarden/trailwarden/internal/event"
+	"github.com/trailwarden/trailwarden/internal/finding"
+	"github.com/trailwarden/trailwarden/internal/rule/expr"
+)
+
+// Rule is one compiled detection. Its dependencies are injected when it is
+// compiled, not passed on every call. Eval is safe for concurrent use.
+type Rule interface {
+	Meta() *Meta
+	// Eval returns the findings e raises (usually none). The Scratch belongs
+	// to the calling goroutine and is reused across calls.
+	Eval(ctx context.Context, e *event.Event, s *Scratch) ([]*finding.Finding, error)
+}
+
+// Scratch is per-goroutine reusable evaluation state.
+type Scratch struct {
+	act expr.Activation
+}
+
+// Meta describes a rule: what it is, what it subscribes to, where it came from.
+type Meta struct {
+	ID          string
+	Title       string
+	Severity    finding.Severity
+	Description string
+	References  []string
+	Runbook     string
+	Tags        []string
+	Match       Match
+	Outcome     Outcome
+	// File and Line locate the rule's definition.
+	File string
+	Line int
+}
+
+// Match is a rule's subscription: the event sources and names it wants.
+// Patterns may use '*' and '?'. An empty list matches everything.
+type Match struct {
+	Sources []string
+	Names   []string
+}
+
+// Matches reports whether an event with this source and name is subscribed.
+func (m *Match) Matches(source, name string) bool {
+	return anyGlob(m.Sources, source) && anyGlob(m.Names, name)
+}
+
+func anyGlob(patterns []string, s string) bool {
+	if len(patterns) == 0 {
+		return true
+	}
+	for _, p := range patterns {
+		if p == s || (strings.ContainsAny(p, "*?") && expr.Glob(p, s)) {
+			return true
+		}
+	}
+	return false
+}
+
+// Outcome filters events by whether the call succeeded.
+type Outcome uint8
+
+// The outcomes a rule can require.
+const (
+	AnyOutcome Outcome = iota
+	Success            // no errorCode
+	Failure            // an errorCode
+)
+
+// ParseOutcome parses "any", "success" or "failure".
+func ParseOutcome(s string) (Outcome, error) {
+	switch s {
+	case "", "any":
+		return AnyOutcome, nil
+	case "success":
+		return Success, nil
+	case "failure":
+		return Failure, nil
+	}
+	return AnyOutcome, fmt.Errorf("unknown outcome %q (want any, success or failure)", s)
+}
+
+// Accepts reports whether e passes the outcome filter.
+func (o Outcome) Accepts(e *event.Event) bool {
+	switch o {
+	case Success:
+		return !e.Failed()
+	case Failure:
+		return e.Failed()
+	}
+	return true
+}
