@@ -23,7 +23,9 @@ type SyntaxError struct {
 	Msg    string
 }
 
-func (e *SyntaxError) Error() string { return fmt.Sprintf("json syntax error at byte %d: %s", e.Offset, e.Msg) }
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("json syntax error at byte %d: %s", e.Offset, e.Msg)
+}
 
 // ErrUnexpectedEnd is wrapped by a SyntaxError when the input ends inside a value.
 var ErrUnexpectedEnd = errors.New("unexpected end of input")
