@@ -1,0 +1,92 @@
+// Package config reads trailwarden's YAML configuration file, strictly: an
+// unknown key or a value of the wrong type is an error naming its line.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/trailwarden/trailwarden/internal/output"
+	"github.com/trailwarden/trailwarden/internal/rule"
+)
+
+// Config is the whole configuration. Every part is optional.
+type Config struct {
+	// RulesDirs are directories of user rules, loaded after the built-in pack.
+	RulesDirs []string `yaml:"rules_dirs"`
+	// BuiltinRules turns the embedded pack on or off (default on).
+	BuiltinRules *bool `yaml:"builtin_rules"`
+	// Params override rule parameters by name (allowed_regions, required_tags...).
+	Params map[string]any `yaml:"params"`
+	// Rules override single rules by id: enabled, severity, params.
+	Rules map[string]rule.RuleOverride `yaml:"rules"`
+	// Outputs receive findings; default: stdout.
+	Outputs []output.Config `yaml:"outputs"`
+	// Store is the SQLite file for findings and checkpoints.
+	Store string `yaml:"store"`
+	// DeadLetter is the JSON Lines file for undeliverable findings and quarantined records.
+	DeadLetter string `yaml:"dead_letter"`
+}
+
+// Overrides returns the rule overrides the config holds.
+func (c *Config) Overrides() rule.Overrides {
+	return rule.Overrides{Params: c.Params, Rules: c.Rules}
+}
+
+// Builtin reports whether the embedded rule pack is used.
+func (c *Config) Builtin() bool { return c.BuiltinRules == nil || *c.BuiltinRules }
+
+// Load reads and validates a config file. Relative paths in it are resolved
+// against the file's directory.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	c, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	dir := filepath.Dir(path)
+	for i, d := range c.RulesDirs {
+		c.RulesDirs[i] = resolve(dir, d)
+	}
+	if c.Store != "" {
+		c.Store = resolve(dir, c.Store)
+	}
+	if c.DeadLetter != "" {
+		c.DeadLetter = resolve(dir, c.DeadLetter)
+	}
+	return c, nil
+}
+
+func resolve(dir, p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(dir, p)
+}
+
+// Parse decodes config YAML strictly.
+func Parse(data []byte) (*Config, error) {
+	c := &Config{}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, errEOF(err)) {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return c, nil
+}
+
+// errEOF returns err when it is the empty-document io.EOF, so an empty file is valid.
+func errEOF(err error) error {
+	if err != nil && err.Error() == "EOF" {
+		return err
+	}
+	return errors.New("not eof")
+}

@@ -1,0 +1,49 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestParse(t *testing.T) {
+	c, err := Parse([]byte(`
+rules_dirs: [my-rules]
+params:
+  allowed_regions: [eu-west-1]
+rules:
+  aws-root-usage: {severity: critical}
+outputs:
+  - {type: webhook, url: "https://example.com/hook", secret: "${HOOK_SECRET}", min_severity: medium}
+store: state/tw.db
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Rules["aws-root-usage"].Severity != "critical" || c.Outputs[0].URL != "https://example.com/hook" || !c.Builtin() {
+		t.Fatalf("config = %+v", c)
+	}
+	if _, err := Parse([]byte("outputs:\n  - {type: stdout, colour: true}\n")); err == nil || !strings.Contains(err.Error(), "line 2") {
+		t.Fatalf("unknown key: err = %v", err)
+	}
+	if _, err := Parse([]byte("stroe: x\n")); err == nil {
+		t.Fatal("typo accepted")
+	}
+	if c, err := Parse(nil); err != nil || c == nil {
+		t.Fatalf("empty config: %v", err)
+	}
+}
+
+func TestLoadResolvesPaths(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "tw.yaml")
+	os.WriteFile(p, []byte("rules_dirs: [r]\nstore: s.db\ndead_letter: /abs/dl.jsonl\n"), 0o600)
+	c, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.RulesDirs[0] != filepath.Join(dir, "r") || c.Store != filepath.Join(dir, "s.db") || c.DeadLetter != "/abs/dl.jsonl" {
+		t.Fatalf("paths = %+v", c)
+	}
+}
