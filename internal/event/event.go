@@ -258,3 +258,11 @@ func contentID(raw []byte) string {
 	h := sha256.Sum256(raw)
 	return "sha256:" + hex.EncodeToString(h[:16])
 }
+
+// Clone returns a copy of e that owns its bytes (decoders hand out events
+// whose Raw aliases a reused buffer).
+func (e *Event) Clone() *Event {
+	c := *e
+	c.Raw = append([]byte(nil), e.Raw...)
+	return &c
+}
