@@ -48,8 +48,12 @@ type Globals struct {
 type CLI struct {
 	Globals
 
-	Rules   RulesCmd   `cmd:"" help:"List and test detection rules."`
-	Version VersionCmd `cmd:"" help:"Print the version."`
+	Scan       ScanCmd       `cmd:"" help:"Scan CloudTrail logs (files, folders, - for stdin) and report findings."`
+	Rules      RulesCmd      `cmd:"" help:"List and test detection rules."`
+	Gen        GenCmd        `cmd:"" help:"Write a realistic synthetic CloudTrail dataset in the AWS key layout."`
+	Demo       DemoCmd       `cmd:"" help:"Generate a small dataset, scan it and show the findings."`
+	Deadletter DeadletterCmd `cmd:"" name:"deadletter" help:"Inspect and replay the dead-letter file."`
+	Version    VersionCmd    `cmd:"" help:"Print the version."`
 }
 
 // Main runs the command line and returns the process exit code.

@@ -1,0 +1,82 @@
+// Package engine evaluates the rules routed to each event and collects the
+// findings. An Engine is shared; each goroutine evaluates through its own
+// Worker, which owns the reusable evaluation state.
+package engine
+
+import (
+	"context"
+
+	"github.com/trailwarden/trailwarden/internal/event"
+	"github.com/trailwarden/trailwarden/internal/finding"
+	"github.com/trailwarden/trailwarden/internal/route"
+	"github.com/trailwarden/trailwarden/internal/rule"
+)
+
+// Engine evaluates routed rules. It is safe for concurrent use through
+// Workers.
+type Engine struct {
+	router *route.Router
+}
+
+// Stats counts a Worker's work.
+type Stats struct {
+	Events      int64 // events evaluated
+	Evaluations int64 // rule evaluations (routed rule × event)
+	Findings    int64
+	Errors      int64 // failed rule evaluations
+}
+
+// Add adds o to s.
+func (s *Stats) Add(o Stats) {
+	s.Events += o.Events
+	s.Evaluations += o.Evaluations
+	s.Findings += o.Findings
+	s.Errors += o.Errors
+}
+
+// New returns an Engine over rules.
+func New(rules []rule.Rule) *Engine { return &Engine{router: route.New(rules)} }
+
+// Router returns the engine's router.
+func (e *Engine) Router() *route.Router { return e.router }
+
+// Worker evaluates events for one goroutine.
+type Worker struct {
+	eng     *Engine
+	scratch rule.Scratch
+	// Stats are this worker's counters; read them from the worker's goroutine
+	// or after it is done.
+	Stats Stats
+}
+
+// NewWorker returns a Worker; it is not safe for concurrent use.
+func (e *Engine) NewWorker() *Worker { return &Worker{eng: e} }
+
+// Eval runs every rule subscribed to ev. Findings are appended to dst and
+// returned; rule failures (a rule erroring on this event) are returned
+// separately and do not stop the other rules.
+func (w *Worker) Eval(ctx context.Context, ev *event.Event, dst []*finding.Finding) ([]*finding.Finding, []error) {
+	w.Stats.Events++
+	rules := w.eng.router.Route(ev.Source, ev.Name)
+	if len(rules) == 0 {
+		return dst, nil
+	}
+	w.Stats.Evaluations += int64(len(rules))
+	var errs []error
+	n := len(dst)
+	for _, r := range rules {
+		fs, err := r.Eval(ctx, ev, &w.scratch)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		dst = append(dst, fs...)
+	}
+	if len(errs) > 0 {
+		w.Stats.Errors += int64(len(errs))
+	}
+	if k := len(dst) - n; k > 0 {
+		w.Stats.Findings += int64(k)
+	}
+	return dst, errs
+}

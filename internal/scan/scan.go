@@ -1,0 +1,333 @@
+// Package scan is trailwarden's batch job: read CloudTrail logs from files,
+// folders or stdin, evaluate every routed rule, store the findings with an
+// outbox, deliver new ones to the outputs, checkpoint what was read, and
+// summarise.
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/trailwarden/trailwarden/internal/deadletter"
+	"github.com/trailwarden/trailwarden/internal/decode"
+	"github.com/trailwarden/trailwarden/internal/engine"
+	"github.com/trailwarden/trailwarden/internal/finding"
+	"github.com/trailwarden/trailwarden/internal/output"
+	"github.com/trailwarden/trailwarden/internal/pipeline"
+	"github.com/trailwarden/trailwarden/internal/rule"
+	"github.com/trailwarden/trailwarden/internal/source"
+	"github.com/trailwarden/trailwarden/internal/store"
+)
+
+// Store is what a scan needs from the embedded store.
+type Store interface {
+	AddFindings(ctx context.Context, fs []*finding.Finding) ([]*finding.Finding, error)
+	MarkDelivered(ctx context.Context, ids []string) error
+	Pending(ctx context.Context, limit int) ([]*finding.Finding, error)
+	Done(ctx context.Context, origin string, s store.Stamp) (bool, error)
+	Checkpoint(ctx context.Context, origin string, s store.Stamp, events int) error
+}
+
+var _ Store = (*store.SQLite)(nil)
+
+// Options configure a scan.
+type Options struct {
+	Paths []string
+	Stdin io.Reader
+	Rules *rule.Set
+	// Routes are the outputs; MinSeverity raises every route's floor.
+	Routes      []output.Route
+	MinSeverity finding.Severity
+	Store       Store
+	DeadLetter  *deadletter.File
+	// Rescan reads files even when a checkpoint says they were read.
+	Rescan  bool
+	Workers int
+	// Errors receives one line per input problem (stderr).
+	Errors io.Writer
+	// Progress, when set, is called about twice a second with live totals.
+	Progress func(p Progress)
+	Logger   *slog.Logger
+	Dispatch output.DispatchOptions
+}
+
+// Progress is a live snapshot.
+type Progress struct {
+	Files, TotalFiles int
+	Bytes, TotalBytes int64
+	Events            int64
+	Elapsed           time.Duration
+}
+
+// Summary is what a scan did.
+type Summary struct {
+	Files, Skipped, Digests, Ignored int
+	Events, Rejected                 int
+	InputErrors                      int // rejected records + unreadable deliveries
+	RuleErrors                       int
+	Findings                         map[finding.Severity]int // distinct findings detected in this run
+	NewFindings                      int                      // not seen by an earlier run
+	Redelivered                      int                      // outbox entries of an earlier run delivered now
+	Output                           output.Stats
+	Duration                         time.Duration
+	Engine                           engine.Stats
+	MaxSeverity                      finding.Severity
+	AnyFinding                       bool
+}
+
+// maxRedeliver bounds the outbox entries one run redelivers; the rest wait
+// for the next run.
+const maxRedeliver = 100_000
+
+// Run scans. It returns an error only when the scan itself cannot go on
+// (store, dispatcher, context); input problems are counted in the summary.
+func Run(ctx context.Context, o Options) (*Summary, error) {
+	start := time.Now()
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if o.Errors == nil {
+		o.Errors = io.Discard
+	}
+	files, err := source.NewFiles(o.Paths, o.Stdin)
+	if err != nil {
+		return nil, err
+	}
+	sum := &Summary{Findings: map[finding.Severity]int{}, Ignored: len(files.Ignored)}
+	for _, p := range files.Ignored {
+		fmt.Fprintf(o.Errors, "%s: ignored: not a CloudTrail data file (by name)\n", p)
+	}
+
+	routes := make([]output.Route, len(o.Routes))
+	copy(routes, o.Routes)
+	for i := range routes {
+		routes[i].MinSeverity = max(routes[i].MinSeverity, o.MinSeverity)
+	}
+	var delivered []string
+	var dmu sync.Mutex
+	dopts := o.Dispatch
+	dopts.OnDone = func(f *finding.Finding) {
+		dmu.Lock()
+		delivered = append(delivered, f.ID)
+		dmu.Unlock()
+	}
+	disp := output.NewDispatcher(routes, o.DeadLetter, log, dopts)
+	flushDelivered := func(ctx context.Context) error {
+		dmu.Lock()
+		ids := delivered
+		delivered = nil
+		dmu.Unlock()
+		if len(ids) == 0 {
+			return nil
+		}
+		return o.Store.MarkDelivered(ctx, ids)
+	}
+
+	// Findings an earlier run stored but did not finish delivering (it
+	// stopped or crashed): deliver them first. They stay in the outbox until
+	// every output has them or dead-lettered them.
+	pend, err := o.Store.Pending(ctx, maxRedeliver)
+	if err != nil {
+		return nil, fmt.Errorf("read outbox: %w", err)
+	}
+	if len(pend) > 0 {
+		if err := disp.Dispatch(ctx, pend); err != nil {
+			return nil, fmt.Errorf("redeliver outbox: %w", err)
+		}
+		sum.Redelivered = len(pend)
+	}
+
+	q := &quarantine{w: o.Errors, dl: o.DeadLetter, log: log}
+	sk := &sink{o: &o, sum: sum, disp: disp, flush: flushDelivered, ruleset: o.Rules.Fingerprint, seen: map[string]bool{}}
+	rules := make([]rule.Rule, len(o.Rules.Rules))
+	for i, r := range o.Rules.Rules {
+		rules[i] = r
+	}
+	var counters pipeline.Counters
+	stopProgress := startProgress(ctx, o.Progress, &counters, files, start)
+	pstats, runErr := pipeline.Run(ctx, pipeline.Config{
+		Source:     files,
+		Engine:     engine.New(rules),
+		Sink:       sk,
+		Quarantine: q,
+		Filter:     sk.filter,
+		Workers:    o.Workers,
+		Logger:     log,
+	}, &counters)
+	stopProgress()
+
+	// Stop intake of the outputs and wait for deliveries, even after an error:
+	// what was stored is in the outbox either way.
+	closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	ostats, closeErr := disp.Close(closeCtx)
+	if err := flushDelivered(closeCtx); err != nil {
+		closeErr = errors.Join(closeErr, fmt.Errorf("outbox: %w", err))
+	}
+	sum.Output = ostats
+	sum.Engine = pstats.Engine
+	sum.Rejected = q.count()
+	sum.InputErrors += sum.Rejected
+	sum.Duration = time.Since(start)
+	if runErr != nil {
+		return sum, runErr
+	}
+	if closeErr != nil {
+		return sum, fmt.Errorf("outputs: %w", closeErr)
+	}
+	return sum, nil
+}
+
+// startProgress reports progress until the returned stop is called.
+func startProgress(ctx context.Context, fn func(Progress), c *pipeline.Counters, files *source.Files, start time.Time) func() {
+	if fn == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	snap := func() Progress {
+		return Progress{Files: int(c.Files.Load()), TotalFiles: files.Len(), Bytes: c.Bytes.Load(), TotalBytes: files.TotalBytes, Events: c.Events.Load(), Elapsed: time.Since(start)}
+	}
+	wg.Go(func() {
+		t := time.NewTicker(500 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				fn(snap())
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+	})
+	return func() {
+		close(done)
+		wg.Wait()
+		fn(snap())
+	}
+}
+
+// sink stores, dispatches and checkpoints each delivery's result.
+type sink struct {
+	o       *Options
+	sum     *Summary
+	disp    *output.Dispatcher
+	flush   func(context.Context) error
+	ruleset string
+	seen    map[string]bool // finding ids detected in this run
+}
+
+func stamp(d *source.Delivery, ruleset string) store.Stamp {
+	return store.Stamp{Size: d.Size, ModTime: d.ModTime, Ruleset: ruleset}
+}
+
+// filter skips digests, insights and files already read with these rules.
+func (s *sink) filter(ctx context.Context, d *source.Delivery) (bool, error) {
+	if d.Kind != source.LogFile {
+		return true, nil
+	}
+	if s.o.Rescan || d.Origin == "-" || d.ModTime.IsZero() {
+		return false, nil
+	}
+	return s.o.Store.Done(ctx, d.Origin, stamp(d, s.ruleset))
+}
+
+func (s *sink) Result(ctx context.Context, r *pipeline.Result) error {
+	sum := s.sum
+	d := r.Delivery
+	if r.Skipped {
+		if d.Kind == source.LogFile {
+			sum.Skipped++
+		} else {
+			sum.Digests++
+		}
+		return nil
+	}
+	sum.Files++
+	sum.Events += r.Decode.Events
+	sum.RuleErrors += r.RuleErrors
+	if r.Err != nil {
+		sum.InputErrors++
+		fmt.Fprintf(s.o.Errors, "error: %v\n", r.Err)
+	}
+	for _, f := range r.Findings {
+		if s.seen[f.ID] {
+			continue // one finding per dedup key, however many events share it
+		}
+		s.seen[f.ID] = true
+		sum.Findings[f.Severity]++
+		if !sum.AnyFinding || f.Severity > sum.MaxSeverity {
+			sum.MaxSeverity = f.Severity
+		}
+		sum.AnyFinding = true
+	}
+	if len(r.Findings) > 0 {
+		fresh, err := s.o.Store.AddFindings(ctx, r.Findings)
+		if err != nil {
+			return fmt.Errorf("store findings of %s: %w", d.Origin, err)
+		}
+		sum.NewFindings += len(fresh)
+		if err := s.disp.Dispatch(ctx, fresh); err != nil {
+			return fmt.Errorf("dispatch findings of %s: %w", d.Origin, err)
+		}
+	}
+	if err := s.flush(ctx); err != nil {
+		return err
+	}
+	// A delivery is acknowledged once its findings are stored (the outbox
+	// guarantees their delivery). One with a delivery-level error is not:
+	// the next run reads it again and reports the problem again.
+	if r.Err == nil && d.Origin != "-" && !d.ModTime.IsZero() {
+		if err := s.o.Store.Checkpoint(ctx, d.Origin, stamp(d, s.ruleset), r.Decode.Events); err != nil {
+			return fmt.Errorf("checkpoint %s: %w", d.Origin, err)
+		}
+	}
+	return nil
+}
+
+// quarantine reports each rejected record on the error stream and keeps it
+// in the dead-letter file.
+type quarantine struct {
+	mu  sync.Mutex
+	w   io.Writer
+	dl  *deadletter.File
+	log *slog.Logger
+	n   int
+}
+
+// maxQuarantinedRecord bounds the bytes of a rejected record kept in the
+// dead-letter file (the excerpt is always kept).
+const maxQuarantinedRecord = 64 << 10
+
+func (q *quarantine) Reject(ctx context.Context, err *decode.RecordError) error {
+	q.mu.Lock()
+	q.n++
+	fmt.Fprintf(q.w, "rejected: %v\n", err)
+	q.mu.Unlock()
+	if q.dl == nil {
+		return nil
+	}
+	e := deadletter.Entry{Time: time.Now().UTC(), Kind: deadletter.KindRecord, Error: err.Error(), Origin: err.Origin}
+	if err.Excerpt != "" {
+		e.Record, _ = jsonString(err.Excerpt)
+	}
+	if werr := q.dl.Write(ctx, e); werr != nil {
+		q.log.Error("dead-letter write failed", "origin", err.Origin, "err", werr)
+		return fmt.Errorf("quarantine: %w", werr)
+	}
+	return nil
+}
+
+func (q *quarantine) count() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.n
+}
