@@ -12,11 +12,11 @@ import (
 
 // DemoCmd generates a small dataset and scans it.
 type DemoCmd struct {
-	Events int    `help:"Number of synthetic events." default:"5000"`
-	Seed   int64  `help:"Random seed." default:"7"`
+	Events      int    `help:"Number of synthetic events." default:"5000"`
+	Seed        int64  `help:"Random seed." default:"7"`
 	Format      string `help:"Findings on stdout: text (a table) or jsonl." default:"text" enum:"text,jsonl"`
 	MinSeverity string `help:"Lowest severity shown (the summary counts every finding)." default:"medium" enum:"info,low,medium,high,critical"`
-	Keep   bool   `help:"Keep the generated dataset and store (their folder is printed)."`
+	Keep        bool   `help:"Keep the generated dataset and store (their folder is printed)."`
 }
 
 // Run runs the demo.
