@@ -153,12 +153,19 @@ var failRates = [...]float64{
 func (g *fileGen) benign(b []byte, t int64) []byte {
 	r := &g.r
 	tp := g.tbl.tmpls[r.weighted(g.tbl.cum)]
+	c := tp.callers[r.intn(len(tp.callers))]
+	// People work office hours (European and American ones between them);
+	// at night and at weekends their share drops, machines carry on.
+	if (c == cSSO || c == cUser) && !r.chance(humanActivity(t)) {
+		for c == cSSO || c == cUser {
+			tp = g.tbl.tmpls[r.weighted(g.tbl.cum)]
+			c = tp.callers[r.intn(len(tp.callers))]
+		}
+	}
 	e := &g.e
-	region := g.region
-	e.reset(t, region, g.acct.id)
+	e.reset(t, g.region, g.acct.id)
 	e.source, e.name, e.version = tp.src, tp.name, tp.version
 	e.readOnly, e.data = !tp.write, tp.data
-	c := tp.callers[r.intn(len(tp.callers))]
 	g.setCaller(c, tp)
 	e.newRequestID(r)
 	g.req.reset()
@@ -249,4 +256,17 @@ func (g *fileGen) fail(code, msg string) {
 		e.errMsg = e.msgBuf
 	}
 	g.resp.reset()
+}
+
+// humanActivity is how busy people are at unix time t, from 0 to 1:
+// weekdays from 06:00 to 22:00 UTC, much less at night and at weekends.
+func humanActivity(t int64) float64 {
+	f := 1.0
+	if h := t % day / hour; h < 6 || h >= 22 {
+		f = 0.2
+	}
+	if wd := (t/day + 4) % 7; wd == 0 || wd == 6 {
+		f *= 0.3
+	}
+	return f
 }

@@ -93,7 +93,7 @@ func fillPolicyArn(g *fileGen) {
 // random base64, shorter than real ones.
 func appendSessionToken(b []byte, r *rng) []byte {
 	b = append(b, `"IQoJb3JpZ2luX2VjE`...)
-	b = r.appendChars(b, base64Chars, 280)
+	b = r.appendChars(b, base64Chars, 220)
 	return append(b, `="`...)
 }
 

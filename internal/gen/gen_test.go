@@ -135,15 +135,32 @@ func withWorkers(o Options, n int) Options { o.Workers = n; return o }
 var fileNameRE = regexp.MustCompile(`^AWSLogs/([0-9]{12})/CloudTrail/([a-z]{2}(?:-[a-z]+)+-[0-9])/([0-9]{4})/([0-9]{2})/([0-9]{2})/([0-9]{12})_CloudTrail_([a-z0-9-]+)_([0-9]{8})T([0-9]{4})Z_[A-Za-z0-9]{16}\.json\.gz$`)
 
 func TestGenerateLayout(t *testing.T) {
-	const n = 10_000
-	o := Options{Events: n, Seed: 7, Accounts: []string{"111111111111", "222222222222"}}
+	tests := []struct {
+		name string
+		o    Options
+	}{
+		{"default span", Options{Events: 10_000, Seed: 7, Accounts: []string{"111111111111", "222222222222"}}},
+		{"dense: files split", Options{Events: 30_000, Seed: 8, Accounts: []string{"111111111111"}, Duration: 10 * time.Minute,
+			Start: time.Date(2024, 12, 31, 23, 55, 0, 0, time.UTC)}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { checkLayout(t, tc.o) })
+	}
+}
+
+func checkLayout(t *testing.T, o Options) {
+	n := o.Events
 	st, dir := generate(t, o)
 	files := readDataset(t, dir)
 	if st.Files != len(files) {
 		t.Errorf("Stats.Files = %d, found %d files", st.Files, len(files))
 	}
-	start := DefaultStart
-	end := start.Add(2 * time.Hour) // the minimum span
+	o.Out = dir
+	d, err := o.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, end := d.Start, d.Start.Add(d.Duration)
 	failures := 0
 	errorf := func(format string, args ...any) {
 		t.Helper()
@@ -427,4 +444,25 @@ func BenchmarkGenerate(b *testing.B) {
 			b.ReportMetric(float64(bytes)/n, "gzbytes/event")
 		})
 	}
+}
+
+// BenchmarkRecords measures record generation alone: no compression, no I/O.
+func BenchmarkRecords(b *testing.B) {
+	o, _ := Options{Events: 100_000, Seed: 1, Out: "unused"}.withDefaults()
+	w := newWorld(o.Seed, o.Accounts, o.Regions)
+	p := newPlan(&o, w)
+	wr := newWriter(p, w, o.Out)
+	g := &wr.g
+	g.acct, g.reg, g.region, g.tbl = w.accounts[0], w.accounts[0].regs[0], w.regions[0], tables()[1]
+	g.r.seed(1, streamFile)
+	t := p.start
+	var buf []byte
+	size := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = g.benign(buf[:0], t)
+		size += len(buf)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(size)/float64(b.N), "bytes/event")
 }

@@ -1,9 +1,9 @@
 package gen
 
 import (
+	"cmp"
 	"math"
 	"slices"
-	"sort"
 )
 
 // maxRecords is the most records a file holds.
@@ -254,9 +254,11 @@ func (p *plan) planFiles(benign int, r *rng, recs []arec) {
 	base := p.start / 300 * 300
 	nw := int((p.end - base + p.interval - 1) / p.interval)
 	ns := len(p.streams)
+	// Weights are quantised to integers so that the allocation is exact
+	// integer arithmetic, the same on every platform.
 	counts := make([]int, ns*nw)
-	weights := make([]float64, ns*nw)
-	total := 0.0
+	weights := make([]int64, ns*nw)
+	var total int64
 	for s, st := range p.streams {
 		for wi := range nw {
 			lo, hi := max(base+int64(wi)*p.interval, p.start), min(base+int64(wi+1)*p.interval, p.end)
@@ -264,13 +266,13 @@ func (p *plan) planFiles(benign int, r *rng, recs []arec) {
 				continue
 			}
 			wt := st.weight * diurnal((lo+hi)/2) * math.Exp(0.25*r.norm()) * float64(hi-lo) / float64(p.interval)
-			weights[s*nw+wi] = wt
-			total += wt
+			weights[s*nw+wi] = 1 + int64(wt*1e6)
+			total += weights[s*nw+wi]
 		}
 	}
 	type rem struct {
-		i    int
-		frac float64
+		i   int
+		rem int64
 	}
 	var rems []rem
 	left := benign
@@ -278,12 +280,12 @@ func (p *plan) planFiles(benign int, r *rng, recs []arec) {
 		if wt == 0 {
 			continue
 		}
-		x := float64(benign) * wt / total
-		counts[i] = int(x)
+		q := int64(benign) * wt
+		counts[i] = int(q / total)
 		left -= counts[i]
-		rems = append(rems, rem{i, x - float64(counts[i])})
+		rems = append(rems, rem{i, q % total})
 	}
-	sort.SliceStable(rems, func(a, b int) bool { return rems[a].frac > rems[b].frac })
+	slices.SortStableFunc(rems, func(a, b rem) int { return cmp.Compare(b.rem, a.rem) })
 	for i := 0; left > 0; i++ {
 		counts[rems[i%len(rems)].i]++
 		left--

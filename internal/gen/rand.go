@@ -96,6 +96,20 @@ const (
 func (r *rng) appendChars(b []byte, set string, n int) []byte {
 	var x uint64
 	left := 0
+	if len(set) == 64 || len(set) == 32 || len(set) == 16 {
+		mask := uint64(len(set) - 1)
+		shift := bits.Len64(mask)
+		per := 64 / shift
+		for range n {
+			if left == 0 {
+				x, left = r.u64(), per
+			}
+			b = append(b, set[x&mask])
+			x >>= shift
+			left--
+		}
+		return b
+	}
 	for range n {
 		if left == 0 {
 			x, left = r.u64(), 10
@@ -117,18 +131,23 @@ func (r *rng) uuid() string { return string(r.appendUUID(nil)) }
 func appendUUID(b []byte, hi, lo uint64) []byte {
 	hi = hi&^0xf000 | 0x4000
 	lo = lo&^(3<<62) | 2<<62
-	var u [16]byte
-	for i := range 8 {
-		u[i] = byte(hi >> (56 - 8*i))
-		u[8+i] = byte(lo >> (56 - 8*i))
-	}
-	for i, c := range u {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			b = append(b, '-')
+	var u [36]byte
+	hex := func(dst []byte, v uint64, n int) {
+		for i := n - 1; i >= 0; i-- {
+			dst[i] = hexDigits[v&15]
+			v >>= 4
 		}
-		b = append(b, hexDigits[c>>4], hexDigits[c&15])
 	}
-	return b
+	hex(u[0:8], hi>>32, 8)
+	u[8] = '-'
+	hex(u[9:13], hi>>16, 4)
+	u[13] = '-'
+	hex(u[14:18], hi, 4)
+	u[18] = '-'
+	hex(u[19:23], lo>>48, 4)
+	u[23] = '-'
+	hex(u[24:36], lo, 12)
+	return append(b, u[:]...)
 }
 
 // appendHashChars appends n characters from set derived from hash h, for

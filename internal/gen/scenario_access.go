@@ -79,7 +79,7 @@ func modifyUserData(a *attack) {
 	change("StopInstances", 16, 64, "running", "stopping")
 	a.wait(30, 120)
 	a.call(srcEC2, "ModifyInstanceAttribute", region)
-	a.req.obj().ks("instanceId", inst).k("userData").obj().ks("value", "<sensitiveDataRemoved>").end().end()
+	a.req.obj().ks("instanceId", inst).ks("userData", "<sensitiveDataRemoved>").end()
 	a.ec2Return().send()
 	change("StartInstances", 80, 0, "stopped", "pending")
 }

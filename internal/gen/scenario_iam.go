@@ -50,7 +50,11 @@ func accessKeyOtherUser(a *attack) {
 }
 
 func createLoginProfile(a *attack) {
-	t := pick(&a.r, a.acct.dormant).name
+	u := pick(&a.r, a.acct.dormant)
+	for u == a.who.p {
+		u = pick(&a.r, a.acct.dormant)
+	}
+	t := u.name
 	a.call(srcIAM, "GetLoginProfile", "").read()
 	a.req.obj().ks("userName", t).end()
 	a.fail("NoSuchEntityException", "Login Profile for User "+t+" cannot be found.").send()
