@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"syscall"
@@ -39,6 +40,7 @@ type ScanCmd struct {
 	DeadLetter  string   `help:"Dead-letter file for undeliverable findings and rejected records (default: beside the store)." type:"path"`
 	Workers     int      `help:"Parallel workers (default: one per core)."`
 	Progress    string   `help:"Progress bar on stderr: auto (on a terminal), always, never." default:"auto" enum:"auto,always,never"`
+	CPUProfile  string   `help:"Write a Go CPU profile of the scan to this file." type:"path" hidden:""`
 }
 
 // stateDir is where trailwarden keeps its files by default.
@@ -101,6 +103,17 @@ func (c *ScanCmd) Run(g *Globals) error {
 
 func (c *ScanCmd) run(ctx context.Context, g *Globals) (*scan.Summary, error) {
 	log := newLogger(g)
+	if c.CPUProfile != "" {
+		f, err := os.Create(c.CPUProfile)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return nil, err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	cfg, err := loadConfig(g)
 	if err != nil {
 		return nil, err

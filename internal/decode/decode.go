@@ -308,7 +308,7 @@ func (rn *run) logFile(w *window) error {
 		}
 		if key == "Records" {
 			if !w.consume('[') {
-				return rn.fatal(w.offset(), errors.New("Records is not an array"))
+				return rn.fatal(w.offset(), errors.New("the Records key is not an array"))
 			}
 			if err := rn.array(w); err != nil {
 				return err
@@ -339,12 +339,24 @@ func (rn *run) array(w *window) error {
 			return rn.fatal(w.offset(), ErrTruncated)
 		}
 		off := w.offset()
-		raw, err := w.value(limit)
-		switch {
-		case err == nil:
+		var raw []byte
+		var err error
+		if w.buf[w.pos] == '{' {
+			var e *event.Event
+			var perr error
+			raw, e, perr, err = w.record(limit, rn.d.parser)
+			if err == nil {
+				if err := rn.parsed(raw, e, perr, off, false); err != nil {
+					return err
+				}
+			}
+		} else if raw, err = w.value(limit); err == nil {
 			if err := rn.element(raw, off, false); err != nil {
 				return err
 			}
+		}
+		switch {
+		case err == nil:
 		case errors.Is(err, errTooLarge):
 			if err := rn.reject(off, w.buf[w.pos:min(w.n, w.pos+80)], fmt.Errorf("%w (%d bytes)", ErrRecordTooLarge, limit)); err != nil {
 				return err
@@ -403,6 +415,12 @@ func (rn *run) element(raw []byte, off int64, topLevel bool) error {
 		return rn.reject(off, raw, fmt.Errorf("%w: a JSON %s", ErrNotCloudTrail, kindOf(raw)))
 	}
 	e, err := rn.d.parser.Parse(raw)
+	return rn.parsed(raw, e, err, off, topLevel)
+}
+
+// parsed handles a complete object: a record (e), or, when err says it has no
+// eventSource, maybe an envelope; anything else is rejected.
+func (rn *run) parsed(raw []byte, e *event.Event, err error, off int64, topLevel bool) error {
 	if err == nil {
 		if topLevel && rn.st.Format == "" {
 			rn.st.Format = FormatRecord

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/trailwarden/trailwarden/internal/ctjson"
+	"github.com/trailwarden/trailwarden/internal/event"
 )
 
 // window is a sliding buffer over a stream: values are located in place and
@@ -135,6 +136,37 @@ func (w *window) value(limit int) ([]byte, error) {
 				continue // the stream ended right after the value: it is complete
 			}
 			return nil, err // truncated
+		}
+	}
+}
+
+// record is value for an object at pos, parsed as a CloudTrail record in
+// the same pass that finds its end (records are the bulk of every payload).
+// On success the object is consumed and returned with the event, or with the
+// *event.FieldError that makes it unusable. Errors are those of value.
+func (w *window) record(limit int, p *event.Parser) ([]byte, *event.Event, error, error) {
+	for {
+		avail := w.buf[w.pos:w.n]
+		e, end, perr := p.ParsePrefix(avail)
+		if end > 0 {
+			if end > limit {
+				return nil, nil, nil, errTooLarge
+			}
+			w.pos += end
+			return avail[:end], e, perr, nil
+		}
+		var se *ctjson.SyntaxError
+		if errors.As(perr, &se) && se.Offset < int64(len(avail)) {
+			return nil, nil, nil, perr // a real syntax error
+		}
+		if len(avail) > limit {
+			return nil, nil, nil, errTooLarge
+		}
+		if !w.fill() {
+			if w.rerr != nil {
+				return nil, nil, nil, w.rerr
+			}
+			return nil, nil, nil, perr // truncated
 		}
 	}
 }

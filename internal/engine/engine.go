@@ -62,6 +62,7 @@ func (w *Worker) Eval(ctx context.Context, ev *event.Event, dst []*finding.Findi
 		return dst, nil
 	}
 	w.Stats.Evaluations += int64(len(rules))
+	w.scratch.Begin(ev)
 	var errs []error
 	n := len(dst)
 	for _, r := range rules {

@@ -57,6 +57,12 @@ const (
 	numFields
 )
 
+// NumFields is the number of known top-level fields.
+const NumFields = int(numFields)
+
+// LookupField returns the FieldID of a known top-level key.
+func LookupField(key string) (FieldID, bool) { return fieldByName([]byte(key)) }
+
 var fieldNames = [numFields]string{
 	"eventVersion", "userIdentity", "eventTime", "eventSource", "eventName", "awsRegion",
 	"sourceIPAddress", "userAgent", "errorCode", "errorMessage", "requestParameters",

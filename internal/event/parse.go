@@ -66,7 +66,6 @@ func (p *Parser) Parse(raw []byte) (*Event, error) {
 	if len(raw) > MaxRecordBytes {
 		return nil, &FieldError{Field: "record", Err: fmt.Errorf("record of %d bytes is too large", len(raw))}
 	}
-	e := &Event{Raw: raw}
 	i := ctjson.SkipSpace(raw, 0)
 	if i >= len(raw) || raw[i] != '{' {
 		if i < len(raw) {
@@ -76,8 +75,13 @@ func (p *Parser) Parse(raw []byte) (*Event, error) {
 		}
 		return nil, &FieldError{Field: "record", Err: ErrNotAnObject}
 	}
-	if err := p.index(e, raw, i); err != nil {
+	e := &Event{Raw: raw}
+	end, err := p.index(e, raw, i)
+	if err != nil {
 		return nil, err
+	}
+	if j := ctjson.SkipSpace(raw, end); j != len(raw) {
+		return nil, &ctjson.SyntaxError{Offset: int64(j), Msg: "data after the record"}
 	}
 	if err := p.decodeRouting(e); err != nil {
 		return nil, err
@@ -85,43 +89,73 @@ func (p *Parser) Parse(raw []byte) (*Event, error) {
 	return e, nil
 }
 
-func (p *Parser) index(e *Event, raw []byte, i int) error {
+// ParsePrefix parses the record object that starts at b[0] == '{' and ends
+// somewhere in b, in one pass (validation, index and routing fields). It
+// returns the record's length: when the object is complete, end > 0 even if
+// err is a *FieldError (the record is whole but unusable). A
+// *ctjson.SyntaxError whose offset is len(b) means b ends inside the record.
+func (p *Parser) ParsePrefix(b []byte) (e *Event, end int, err error) {
+	if len(b) == 0 || b[0] != '{' {
+		return nil, 0, &FieldError{Field: "record", Err: ErrNotAnObject}
+	}
+	e = &Event{}
+	end, err = p.index(e, b, 0)
+	if err != nil {
+		return nil, end, err
+	}
+	if end > MaxRecordBytes {
+		return nil, end, &FieldError{Field: "record", Err: fmt.Errorf("record of %d bytes is too large", end)}
+	}
+	e.Raw = b[:end:end]
+	if err := p.decodeRouting(e); err != nil {
+		return nil, end, err
+	}
+	return e, end, nil
+}
+
+// index validates the object at raw[i] and records its fields; it returns
+// the index just after the object.
+//
+// A duplicated known key is reported as a *FieldError with the end of the
+// object (the record is whole but ambiguous); syntax errors return 0.
+func (p *Parser) index(e *Event, raw []byte, i int) (int, error) {
+	var dup error
 	i = ctjson.SkipSpace(raw, i+1)
 	if i < len(raw) && raw[i] == '}' {
 		i++
 	} else {
 		for {
 			if i >= len(raw) {
-				return &ctjson.SyntaxError{Offset: int64(i), Msg: "unexpected end of input in record"}
+				return 0, &ctjson.SyntaxError{Offset: int64(i), Msg: "unexpected end of input in record"}
 			}
 			if raw[i] != '"' {
-				return &ctjson.SyntaxError{Offset: int64(i), Msg: fmt.Sprintf("invalid character %q, want an object key", raw[i])}
+				return 0, &ctjson.SyntaxError{Offset: int64(i), Msg: fmt.Sprintf("invalid character %q, want an object key", raw[i])}
 			}
 			ke, esc, err := ctjson.SkipString(raw, i)
 			if err != nil {
-				return err
+				return 0, err
 			}
 			key := raw[i+1 : ke-1]
 			i = ctjson.SkipSpace(raw, ke)
 			if i >= len(raw) || raw[i] != ':' {
-				return &ctjson.SyntaxError{Offset: int64(i), Msg: "want ':' after object key"}
+				return 0, &ctjson.SyntaxError{Offset: int64(i), Msg: "want ':' after object key"}
 			}
 			vs := ctjson.SkipSpace(raw, i+1)
 			ve, err := ctjson.Skip(raw, vs)
 			if err != nil {
-				return err
+				return 0, err
 			}
 			if !esc {
 				if f, ok := fieldByName(key); ok {
-					if e.spans[f].end != 0 {
-						return &FieldError{Field: f.Name(), Err: ErrDuplicateKey}
+					if e.spans[f].end != 0 && dup == nil {
+						dup = &FieldError{Field: f.Name(), Err: ErrDuplicateKey}
 					}
 					e.spans[f] = span{uint32(vs), uint32(ve)}
 				}
 			}
 			i = ctjson.SkipSpace(raw, ve)
 			if i >= len(raw) {
-				return &ctjson.SyntaxError{Offset: int64(i), Msg: "unexpected end of input in record"}
+				return 0, &ctjson.SyntaxError{Offset: int64(i), Msg: "unexpected end of input in record"}
 			}
 			if raw[i] == ',' {
 				i = ctjson.SkipSpace(raw, i+1)
@@ -131,13 +165,10 @@ func (p *Parser) index(e *Event, raw []byte, i int) error {
 				i++
 				break
 			}
-			return &ctjson.SyntaxError{Offset: int64(i), Msg: fmt.Sprintf("invalid character %q after object value", raw[i])}
+			return 0, &ctjson.SyntaxError{Offset: int64(i), Msg: fmt.Sprintf("invalid character %q after object value", raw[i])}
 		}
 	}
-	if j := ctjson.SkipSpace(raw, i); j != len(raw) {
-		return &ctjson.SyntaxError{Offset: int64(j), Msg: "data after the record"}
-	}
-	return nil
+	return i, dup
 }
 
 func (p *Parser) decodeRouting(e *Event) error {

@@ -65,11 +65,28 @@ func (r *CELRule) Eval(_ context.Context, e *event.Event, s *Scratch) ([]*findin
 	if !ok || err != nil {
 		return nil, err
 	}
-	f, err := r.build(e, s)
+	id := r.findingID(e, s)
+	if r.dedup != nil && s.emitted(id) {
+		return nil, nil // reported already under this dedup key
+	}
+	f, err := r.build(e, s, id)
 	if err != nil {
 		return nil, err
 	}
 	return []*finding.Finding{f}, nil
+}
+
+// findingID returns the deterministic finding id: rule + dedup key, or rule +
+// event id.
+func (r *CELRule) findingID(e *event.Event, s *Scratch) string {
+	key := e.ID
+	if r.dedup != nil {
+		k, err := r.dedup.EvalString(&s.act)
+		if err == nil && k != "" {
+			key = "dedup:" + k
+		}
+	}
+	return finding.ID(r.meta.ID, key)
 }
 
 // matchEvent applies outcome and condition (routing is the router's job).
@@ -77,11 +94,16 @@ func (r *CELRule) matchEvent(e *event.Event, s *Scratch, params ref.Val) (bool, 
 	if !r.meta.Outcome.Accepts(e) {
 		return false, nil
 	}
+	if s.ev != e {
+		s.Begin(e)
+	}
+	if ids := r.meta.Match.IdentityTypes; len(ids) > 0 && !anyGlob(ids, s.identityType()) {
+		return false, nil
+	}
+	s.act.SetParams(params)
 	if r.cond == nil {
-		s.act.Reset(e, params)
 		return true, nil
 	}
-	s.act.Reset(e, params)
 	ok, err := r.cond.EvalBool(&s.act)
 	if err != nil {
 		if errors.Is(err, expr.ErrNoData) {
@@ -93,16 +115,9 @@ func (r *CELRule) matchEvent(e *event.Event, s *Scratch, params ref.Val) (bool, 
 }
 
 // build makes the finding for a matched event; s is bound to e.
-func (r *CELRule) build(e *event.Event, s *Scratch) (*finding.Finding, error) {
-	key := e.ID
-	if r.dedup != nil {
-		k, err := r.dedup.EvalString(&s.act)
-		if err == nil && k != "" {
-			key = "dedup:" + k
-		}
-	}
+func (r *CELRule) build(e *event.Event, s *Scratch, id string) (*finding.Finding, error) {
 	f := &finding.Finding{
-		ID:          finding.ID(r.meta.ID, key),
+		ID:          id,
 		RuleID:      r.meta.ID,
 		RuleTitle:   r.meta.Title,
 		Severity:    r.meta.Severity,

@@ -376,8 +376,10 @@ func (l *loader) match(r *CELRule, n *yaml.Node) {
 			r.meta.Match.Sources = list
 		case "eventName":
 			r.meta.Match.Names = list
+		case "identityType":
+			r.meta.Match.IdentityTypes = list
 		default:
-			l.errAt(k, "unknown key %q in match (want eventSource, eventName)", k.Value)
+			l.errAt(k, "unknown key %q in match (want eventSource, eventName, identityType)", k.Value)
 		}
 	}
 	if len(r.meta.Match.Sources) == 0 {

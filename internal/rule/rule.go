@@ -22,9 +22,50 @@ type Rule interface {
 	Eval(ctx context.Context, e *event.Event, s *Scratch) ([]*finding.Finding, error)
 }
 
-// Scratch is per-goroutine reusable evaluation state.
+// Scratch is per-goroutine reusable evaluation state. Begin must be called
+// with each new event before the rules routed to it are evaluated.
 type Scratch struct {
 	act expr.Activation
+	ev  *event.Event
+	// idType caches userIdentity.type of ev.
+	idType    string
+	hasIDType bool
+	// recent holds finding ids this goroutine emitted lately, so an event
+	// whose dedup key was already reported does not build a finding again.
+	recent map[string]struct{}
+}
+
+// maxRecent bounds Scratch.recent; it is cleared when full.
+const maxRecent = 1 << 14
+
+// Begin binds the next event.
+func (s *Scratch) Begin(e *event.Event) {
+	s.ev = e
+	s.hasIDType = false
+	s.act.Reset(e, nil)
+}
+
+// identityType returns userIdentity.type of the bound event.
+func (s *Scratch) identityType() string {
+	if !s.hasIDType {
+		s.idType, s.hasIDType = s.ev.IdentityType(), true
+	}
+	return s.idType
+}
+
+// emitted records id and reports whether it was emitted before.
+func (s *Scratch) emitted(id string) bool {
+	if s.recent == nil {
+		s.recent = make(map[string]struct{})
+	}
+	if _, ok := s.recent[id]; ok {
+		return true
+	}
+	if len(s.recent) >= maxRecent {
+		clear(s.recent)
+	}
+	s.recent[id] = struct{}{}
+	return false
 }
 
 // Meta describes a rule: what it is, what it subscribes to, where it came from.
@@ -48,6 +89,9 @@ type Meta struct {
 type Match struct {
 	Sources []string
 	Names   []string
+	// IdentityTypes, when set, keeps only events whose userIdentity.type
+	// matches one of them: a cheap filter applied before the condition.
+	IdentityTypes []string
 }
 
 // Matches reports whether an event with this source and name is subscribed.

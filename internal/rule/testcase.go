@@ -169,7 +169,7 @@ func (r *CELRule) RunTests() []TestResult {
 			res.Got, res.Err = r.matchEvent(e, &s, params)
 		}
 		if res.Got && res.Err == nil {
-			f, err := r.build(e, &s)
+			f, err := r.build(e, &s, r.findingID(e, &s))
 			if err != nil {
 				res.Err = err
 			} else {

@@ -303,10 +303,6 @@ type quarantine struct {
 	n   int
 }
 
-// maxQuarantinedRecord bounds the bytes of a rejected record kept in the
-// dead-letter file (the excerpt is always kept).
-const maxQuarantinedRecord = 64 << 10
-
 func (q *quarantine) Reject(ctx context.Context, err *decode.RecordError) error {
 	q.mu.Lock()
 	q.n++

@@ -13,7 +13,8 @@ import (
 	"strings"
 
 	"cel.dev/cel-go/cel"
-	"cel.dev/cel-go/checker"
+	celast "cel.dev/cel-go/common/ast"
+	"cel.dev/cel-go/common/cost"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/ext"
@@ -40,7 +41,7 @@ func NewEnv() (*Env, error) {
 		cel.Variable("actor", cel.StringType),
 		cel.OptionalTypes(),
 		cel.CrossTypeNumericComparisons(true),
-		ext.Strings(), ext.Lists(), ext.Sets(), ext.Encoders(),
+		ext.Strings(), ext.Lists(), ext.Sets(), ext.Encoders(), ext.Bindings(),
 	}
 	opts = append(opts, functions()...)
 	env, err := cel.NewEnv(opts...)
@@ -93,15 +94,38 @@ func (e *Env) Compile(src string, want *cel.Type) (*Program, error) {
 	if err == nil && est.Min > CostLimit {
 		return nil, &CompileError{Issues: []Issue{{Line: 1, Msg: fmt.Sprintf("expression costs at least %d, over the limit of %d", est.Min, CostLimit)}}}
 	}
-	prg, err := e.env.Program(ast,
-		cel.EvalOptions(cel.OptOptimize),
-		cel.CostLimit(CostLimit),
-		cel.InterruptCheckFrequency(100),
-	)
+	// Without comprehensions an expression does work linear in its own size
+	// and its inputs' lengths: no cost tracking needed. With them, every
+	// evaluation is metered and stopped at CostLimit.
+	popts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize)}
+	if hasComprehension(ast.NativeRep().Expr()) {
+		popts = append(popts, cel.CostLimit(CostLimit), cel.InterruptCheckFrequency(100))
+	}
+	prg, err := e.env.Program(ast, popts...)
 	if err != nil {
 		return nil, &CompileError{Issues: []Issue{{Line: 1, Msg: err.Error()}}}
 	}
 	return &Program{prg: prg, Source: src}, nil
+}
+
+// hasComprehension reports whether e contains a comprehension (the macros
+// all, exists, exists_one, map, filter, and the like) or a call that builds a
+// value larger than its input (lists.range): the expressions whose cost is
+// not bounded by their own size and their inputs' lengths.
+func hasComprehension(e celast.Expr) bool {
+	found := false
+	visitor := celast.NewExprVisitor(func(x celast.Expr) {
+		switch x.Kind() {
+		case celast.ComprehensionKind:
+			found = true
+		case celast.CallKind:
+			if fn := x.AsCall().FunctionName(); fn == "lists.range" || fn == "range" {
+				found = true
+			}
+		}
+	})
+	celast.PostOrderVisit(e, visitor)
+	return found
 }
 
 // sizeEstimator leaves every size unknown; the static check only refuses
@@ -109,8 +133,8 @@ func (e *Env) Compile(src string, want *cel.Type) (*Program, error) {
 // bounds the rest.
 type sizeEstimator struct{}
 
-func (sizeEstimator) EstimateSize(checker.AstNode) *checker.SizeEstimate { return nil }
-func (sizeEstimator) EstimateCallCost(string, string, *checker.AstNode, []checker.AstNode) *checker.CallEstimate {
+func (sizeEstimator) EstimateSize(cost.AstNode) *cost.SizeEstimate { return nil }
+func (sizeEstimator) EstimateCallCost(string, string, *cost.AstNode, []cost.AstNode) *cost.CallEstimate {
 	return nil
 }
 
@@ -119,6 +143,7 @@ func (sizeEstimator) EstimateCallCost(string, string, *checker.AstNode, []checke
 type Activation struct {
 	ev     *event.Event
 	obj    object
+	cache  [event.NumFields]ref.Val
 	params ref.Val
 	actor  string
 	hasAct bool
@@ -126,11 +151,17 @@ type Activation struct {
 
 var _ interpreter.Activation = (*Activation)(nil)
 
-// Reset binds e and params (a value made by Params).
+// Reset binds a new event e, and params (a value made by Params). Values
+// decoded for the previous event are forgotten.
 func (a *Activation) Reset(e *event.Event, params ref.Val) {
 	a.ev, a.params, a.hasAct = e, params, false
-	a.obj = object{raw: e.Raw, ev: e}
+	a.cache = [event.NumFields]ref.Val{}
+	a.obj = object{raw: e.Raw, ev: e, cache: &a.cache}
 }
+
+// SetParams rebinds params and keeps the event and what was decoded of it:
+// the next rule on the same event.
+func (a *Activation) SetParams(params ref.Val) { a.params = params }
 
 // ResolveName implements interpreter.Activation.
 func (a *Activation) ResolveName(name string) (any, bool) {
@@ -160,12 +191,32 @@ func ActorName(e *event.Event) string {
 	return id.Name()
 }
 
-// Params converts a parameter map to the CEL value bound to `params`.
+// Params converts a parameter map to the CEL value bound to `params`. Lists
+// and maps are converted to CEL values once, here, so evaluations do not
+// convert their elements again and again.
 func Params(p map[string]any) ref.Val {
 	if p == nil {
 		p = map[string]any{}
 	}
-	return types.DefaultTypeAdapter.NativeToValue(normalizeParams(p))
+	return toVal(normalizeParams(p))
+}
+
+func toVal(v any) ref.Val {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[ref.Val]ref.Val, len(x))
+		for k, e := range x {
+			m[types.String(k)] = toVal(e)
+		}
+		return types.NewRefValMap(types.DefaultTypeAdapter, m)
+	case []any:
+		l := make([]ref.Val, len(x))
+		for i, e := range x {
+			l[i] = toVal(e)
+		}
+		return types.NewRefValList(types.DefaultTypeAdapter, l)
+	}
+	return types.DefaultTypeAdapter.NativeToValue(v)
 }
 
 // normalizeParams turns YAML-decoded values (int, map[string]any, []any) into

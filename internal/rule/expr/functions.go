@@ -2,6 +2,8 @@ package expr
 
 import (
 	"net/url"
+	"sync"
+	"sync/atomic"
 	"reflect"
 	"regexp"
 	"strings"
@@ -9,6 +11,7 @@ import (
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
+	"cel.dev/cel-go/common/types/traits"
 
 	"github.com/trailwarden/trailwarden/internal/ctjson"
 )
@@ -40,8 +43,16 @@ func functions() []cel.EnvOption {
 			}))),
 		cel.Function("globMatch", cel.Overload("globMatch_string_string", []*cel.Type{cel.StringType, cel.StringType}, cel.BoolType,
 			cel.BinaryBinding(func(p, s ref.Val) ref.Val {
-				return types.Bool(Glob(string(p.(types.String)), string(s.(types.String))))
+				return types.Bool(compileGlob(string(p.(types.String)), false).match(string(s.(types.String))))
 			}))),
+		cel.Function("globMatchFold", cel.Overload("globMatchFold_string_string", []*cel.Type{cel.StringType, cel.StringType}, cel.BoolType,
+			cel.BinaryBinding(func(p, s ref.Val) ref.Val {
+				return types.Bool(compileGlob(string(p.(types.String)), true).match(strings.ToLower(string(s.(types.String)))))
+			}))),
+		cel.Function("globMatchAny", cel.Overload("globMatchAny_list_string", []*cel.Type{cel.ListType(cel.DynType), cel.StringType}, cel.BoolType,
+			cel.BinaryBinding(func(l, s ref.Val) ref.Val { return globAny(l, s, false) }))),
+		cel.Function("globMatchAnyFold", cel.Overload("globMatchAnyFold_list_string", []*cel.Type{cel.ListType(cel.DynType), cel.StringType}, cel.BoolType,
+			cel.BinaryBinding(func(l, s ref.Val) ref.Val { return globAny(l, s, true) }))),
 		cel.Function("arnAccount", cel.Overload("arnAccount_string", []*cel.Type{cel.StringType}, cel.StringType,
 			cel.UnaryBinding(func(v ref.Val) ref.Val { return types.String(ARNAccount(string(v.(types.String)))) }))),
 		cel.Function("isWorldCIDR", cel.Overload("isWorldCIDR_string", []*cel.Type{cel.StringType}, cel.BoolType,
@@ -136,6 +147,137 @@ func Glob(pattern, s string) bool {
 		return false
 	}
 	return true
+}
+
+// globAny reports whether s matches any pattern of the CEL list l.
+func globAny(l, s ref.Val, fold bool) ref.Val {
+	list, ok := l.(traits.Lister)
+	if !ok {
+		return types.NewErr("invalid_argument: want a list of patterns")
+	}
+	str := string(s.(types.String))
+	if fold {
+		str = strings.ToLower(str) // no allocation when already lower case
+	}
+	n := int(list.Size().(types.Int))
+	for i := 0; i < n; i++ {
+		p, ok := list.Get(types.Int(i)).(types.String)
+		if !ok {
+			return types.NewErr("invalid_argument: a pattern is not a string")
+		}
+		if compileGlob(string(p), fold).match(str) {
+			return types.True
+		}
+	}
+	return types.False
+}
+
+// glob is a compiled pattern. Patterns made only of literals and '*' are
+// matched with substring searches; others fall back to Glob.
+type glob struct {
+	raw      string
+	segs     []string // literal parts between '*'
+	anchorL  bool     // no leading '*'
+	anchorR  bool     // no trailing '*'
+	fallback bool     // has '?': use Glob
+}
+
+// globCache holds compiled patterns: [0] case-sensitive, [1] folded.
+var globCache [2]sync.Map
+
+// maxGlobCache bounds the compiled pattern cache.
+const maxGlobCache = 4096
+
+var globCached atomic.Int64
+
+func compileGlob(p string, fold bool) *glob {
+	cache := &globCache[0]
+	if fold {
+		cache = &globCache[1]
+	}
+	key := p
+	if g, ok := cache.Load(key); ok {
+		return g.(*glob)
+	}
+	if fold {
+		p = strings.ToLower(p)
+	}
+	g := &glob{raw: p, fallback: strings.Contains(p, "?")}
+	if !g.fallback {
+		g.segs = strings.Split(p, "*")
+		g.anchorL = !strings.HasPrefix(p, "*")
+		g.anchorR = !strings.HasSuffix(p, "*")
+	}
+	if globCached.Load() < maxGlobCache {
+		if _, loaded := cache.LoadOrStore(key, g); !loaded {
+			globCached.Add(1)
+		}
+	}
+	return g
+}
+
+func (g *glob) match(s string) bool {
+	if g.fallback {
+		return Glob(g.raw, s)
+	}
+	if len(g.segs) == 1 { // no '*'
+		return s == g.raw
+	}
+	first, last := g.segs[0], g.segs[len(g.segs)-1]
+	if !strings.HasPrefix(s, first) {
+		return false
+	}
+	s = s[len(first):]
+	for _, seg := range g.segs[1 : len(g.segs)-1] {
+		i := strings.Index(s, seg)
+		if i < 0 {
+			return false
+		}
+		s = s[i+len(seg):]
+	}
+	return strings.HasSuffix(s, last)
+}
+
+// GlobFold is Glob with ASCII letters compared case-insensitively. It does
+// not allocate.
+func GlobFold(pattern, s string) bool {
+	px, sx := 0, 0
+	nextPx, nextSx := -1, -1
+	for px < len(pattern) || sx < len(s) {
+		if px < len(pattern) {
+			switch c := pattern[px]; c {
+			case '*':
+				nextPx, nextSx = px, sx+1
+				px++
+				continue
+			case '?':
+				if sx < len(s) {
+					px++
+					sx++
+					continue
+				}
+			default:
+				if sx < len(s) && lowerASCII(s[sx]) == lowerASCII(c) {
+					px++
+					sx++
+					continue
+				}
+			}
+		}
+		if nextSx > 0 && nextSx <= len(s) {
+			px, sx = nextPx, nextSx
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+func lowerASCII(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + ('a' - 'A')
+	}
+	return c
 }
 
 // ARNAccount returns the account id field of an ARN, or "".

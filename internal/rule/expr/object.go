@@ -19,6 +19,9 @@ import (
 type object struct {
 	raw []byte
 	ev  *event.Event // non-nil for the record itself: known fields come from its index
+	// cache holds the record's top-level values already decoded for this
+	// event (only for the record itself).
+	cache *[event.NumFields]ref.Val
 }
 
 var _ traits.Mapper = (*object)(nil)
@@ -74,6 +77,20 @@ func (o *object) Find(key ref.Val) (ref.Val, bool) {
 	k, ok := key.(types.String)
 	if !ok {
 		return nil, false
+	}
+	if o.cache != nil {
+		if f, known := event.LookupField(string(k)); known {
+			if v := o.cache[f]; v != nil {
+				return v, true
+			}
+			raw := o.ev.Field(f)
+			if raw == nil {
+				return nil, false
+			}
+			v := jsonToVal(raw)
+			o.cache[f] = v
+			return v, true
+		}
 	}
 	raw, found := o.find(string(k))
 	if !found {
