@@ -305,7 +305,7 @@ func TestGenerateStats(t *testing.T) {
 // is the plan's, and TestGenerateLayout checks that planned attack records
 // are the ones written.
 func TestEveryScenario(t *testing.T) {
-	for seed := range int64(5) {
+	for seed := range int64(20) {
 		o, err := Options{Events: 50_000, Seed: seed, Out: "unused"}.withDefaults()
 		if err != nil {
 			t.Fatal(err)

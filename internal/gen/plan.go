@@ -122,6 +122,8 @@ func (p *plan) planAttacks(o *Options, w *world, r *rng, aw, rw []float64) []are
 	if budget == 0 {
 		return nil
 	}
+	// An instance may overshoot the budget a little, not double it.
+	limit := min(budget+budget/4+3, o.Events)
 	var head, rest []*scenario
 	for _, s := range scenarios() {
 		if s.headline {
@@ -164,7 +166,7 @@ func (p *plan) planAttacks(o *Options, w *world, r *rng, aw, rw []float64) []are
 		}
 		run(t0)
 		first, last := pending[0].t, pending[len(pending)-1].t
-		if last-first >= span || p.attacks+len(pending) > o.Events {
+		if last-first >= span || p.attacks+len(pending) > limit {
 			skipped++
 			continue
 		}

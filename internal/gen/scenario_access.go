@@ -96,7 +96,7 @@ func (a *attack) consoleLogin(ok bool, mfa bool) {
 	e.setUA(browserUA)
 	e.id.akid = nil
 	if a.who.kind == idRoot || !ok {
-		e.id.akid = e.akBuf[:0] // written as "accessKeyId": ""
+		e.id.akid = []byte{} // written as "accessKeyId": ""
 	}
 	e.id.created = 0
 	w := a.extra.obj().ks("LoginTo", loginTo+a.r.chars(hexDigits, 16)).ks("MobileVersion", "No")
