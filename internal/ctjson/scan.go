@@ -9,8 +9,10 @@
 package ctjson
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -175,14 +177,19 @@ var strSafe = func() (t [256]bool) {
 func SkipString(b []byte, i int) (end int, escaped bool, err error) {
 	j := i + 1
 	for {
-		// Fast path: 8 safe bytes at a time.
-		for j+8 <= len(b) && strSafe[b[j]] && strSafe[b[j+1]] && strSafe[b[j+2]] && strSafe[b[j+3]] &&
-			strSafe[b[j+4]] && strSafe[b[j+5]] && strSafe[b[j+6]] && strSafe[b[j+7]] {
+		// Fast path: 8 bytes at a time; the first byte that needs a closer
+		// look is found from the mask, without a byte loop.
+		for j+8 <= len(b) {
+			if m := specialMask(binary.LittleEndian.Uint64(b[j:])); m != 0 {
+				j += bits.TrailingZeros64(m) >> 3
+				goto special
+			}
 			j += 8
 		}
 		for j < len(b) && strSafe[b[j]] {
 			j++
 		}
+	special:
 		if j >= len(b) {
 			return j, escaped, synErr(j, "%v in string starting at byte %d", ErrUnexpectedEnd, i)
 		}
@@ -221,6 +228,27 @@ func SkipString(b []byte, i int) (end int, escaped bool, err error) {
 		}
 	}
 }
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// specialMask marks, in the high bit of each byte, the bytes of x that are
+// '"', '\\', a control character or non-ASCII (SWAR, after "Bit Twiddling
+// Hacks" haszero/hasless). Marks above the first true one may be spurious
+// (borrows propagate upwards); the lowest mark is always exact.
+func specialMask(x uint64) uint64 {
+	q := x ^ (ones * '"')
+	bs := x ^ (ones * '\\')
+	zeroQ := (q - ones) &^ q
+	zeroBS := (bs - ones) &^ bs
+	ctl := (x - ones*0x20) &^ x
+	return (zeroQ | zeroBS | ctl | x) & highs
+}
+
+// special8 reports whether any of the 8 bytes in x needs a closer look.
+func special8(x uint64) bool { return specialMask(x) != 0 }
 
 func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
 

@@ -1,8 +1,10 @@
 package ctjson
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"math/bits"
 	"reflect"
 	"testing"
 	"unicode/utf8"
@@ -132,4 +134,56 @@ func FuzzSkip(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestSpecialMaskFirst(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		for pos := 0; pos < 8; pos++ {
+			for c2 := 0; c2 < 256; c2 += 7 { // a second byte after the first
+				b := []byte("abcdefgh")
+				b[pos] = byte(c)
+				if pos < 7 {
+					b[7] = byte(c2)
+				}
+				first := 8
+				for i, x := range b {
+					if !strSafe[x] {
+						first = i
+						break
+					}
+				}
+				m := specialMask(binary.LittleEndian.Uint64(b))
+				got := 8
+				if m != 0 {
+					got = bits.TrailingZeros64(m) >> 3
+				}
+				if got != first {
+					t.Fatalf("%q: first special at %d, mask says %d", b, first, got)
+				}
+			}
+		}
+	}
+}
+
+func TestSpecial8(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		for pos := 0; pos < 8; pos++ {
+			b := []byte("abcdefgh")
+			b[pos] = byte(c)
+			want := !strSafe[byte(c)]
+			if got := special8(binary.LittleEndian.Uint64(b)); got != want {
+				t.Fatalf("byte 0x%02x at %d: special8 = %v, want %v", c, pos, got, want)
+			}
+		}
+	}
+}
+
+func BenchmarkSkipRecord(b *testing.B) {
+	rec := []byte(`{"eventVersion":"1.08","userIdentity":{"type":"AssumedRole","principalId":"AROAEXAMPLE:session","arn":"arn:aws:sts::111122223333:assumed-role/app-role/session","accountId":"111122223333","accessKeyId":"ASIAEXAMPLE","sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROAEXAMPLE","arn":"arn:aws:iam::111122223333:role/app-role","accountId":"111122223333","userName":"app-role"},"attributes":{"creationDate":"2024-03-04T00:00:00Z","mfaAuthenticated":"false"}}},"eventTime":"2024-03-04T01:02:03Z","eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","awsRegion":"us-east-1","sourceIPAddress":"10.0.0.1","userAgent":"aws-sdk-go-v2/1.21.0 os/linux lang/go#1.21.1 md/GOOS#linux md/GOARCH#amd64","requestParameters":{"instancesSet":{},"filterSet":{}},"responseElements":null,"requestID":"1b5c3e0f-4f5d-4a6b-8c7d-9e0f1a2b3c4d","eventID":"2c6d4f1a-5a6e-4b7c-9d8e-0f1a2b3c4d5e","readOnly":true,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management","tlsDetails":{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"ec2.us-east-1.amazonaws.com"}}`)
+	b.SetBytes(int64(len(rec)))
+	for b.Loop() {
+		if _, err := Skip(rec, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

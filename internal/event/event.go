@@ -251,6 +251,24 @@ func (e *Event) IdentityType() string {
 	return s
 }
 
+// ActorName returns a readable name of the caller: userIdentity.arn, else
+// userName, invokedBy, principalId or type; "unknown" without any. It reads
+// only the fields it needs.
+func (e *Event) ActorName() string {
+	ui := e.Field(FUserIdentity)
+	if len(ui) == 0 || ui[0] != '{' {
+		return "unknown"
+	}
+	for _, k := range [...]string{"arn", "userName", "invokedBy", "principalId", "type"} {
+		if v, ok, err := ctjson.Find(ui, k); ok && err == nil && len(v) > 2 && v[0] == '"' {
+			if s, err := ctjson.String(v); err == nil {
+				return s
+			}
+		}
+	}
+	return "unknown"
+}
+
 // Failed reports whether the call failed (the record has an errorCode).
 func (e *Event) Failed() bool { return e.ErrorCode != "" }
 

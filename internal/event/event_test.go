@@ -34,6 +34,9 @@ func TestParseIndexesFields(t *testing.T) {
 	if e.IdentityType() != "AssumedRole" {
 		t.Errorf("IdentityType = %q", e.IdentityType())
 	}
+	if got := e.ActorName(); got != "arn:aws:sts::111122223333:assumed-role/Admin/bob" {
+		t.Errorf("ActorName = %q", got)
+	}
 	if v, ok := e.Lookup("x-unknown"); !ok || string(v) != `{"a":1}` {
 		t.Errorf("Lookup(x-unknown) = %s, %v", v, ok)
 	}
@@ -163,4 +166,16 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("accepted record without a time")
 		}
 	})
+}
+
+func BenchmarkParse(b *testing.B) {
+	rec := []byte(sample)
+	p := NewParser()
+	b.SetBytes(int64(len(rec)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := p.ParsePrefix(rec); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

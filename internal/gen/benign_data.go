@@ -40,6 +40,9 @@ func dataTemplates() []*tmpl {
 				obj().ks("Value", "platform").ks("Key", "CostCenter").end().
 				obj().ks("Value", "terraform").ks("Key", "ManagedBy").end().end().end().end().end()
 			g.s3Extra(180, 0)
+			g.res.arr()
+			g.bucketResource(b)
+			g.res.end()
 		}),
 		newTmpl(srcS3, "PutBucketPolicy", 0.02, cCI).writes().withFill(fillBenignBucketPolicy),
 

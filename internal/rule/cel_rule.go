@@ -97,6 +97,9 @@ func (r *CELRule) matchEvent(e *event.Event, s *Scratch, params ref.Val) (bool, 
 	if s.ev != e {
 		s.Begin(e)
 	}
+	if c := r.meta.Match.Contains; len(c) > 0 && !containsAny(e.Raw, c) {
+		return false, nil
+	}
 	if ids := r.meta.Match.IdentityTypes; len(ids) > 0 && !anyGlob(ids, s.identityType()) {
 		return false, nil
 	}

@@ -378,8 +378,12 @@ func (l *loader) match(r *CELRule, n *yaml.Node) {
 			r.meta.Match.Names = list
 		case "identityType":
 			r.meta.Match.IdentityTypes = list
+		case "contains":
+			for _, c := range list {
+				r.meta.Match.Contains = append(r.meta.Match.Contains, []byte(c))
+			}
 		default:
-			l.errAt(k, "unknown key %q in match (want eventSource, eventName, identityType)", k.Value)
+			l.errAt(k, "unknown key %q in match (want eventSource, eventName, identityType, contains)", k.Value)
 		}
 	}
 	if len(r.meta.Match.Sources) == 0 {

@@ -4,6 +4,7 @@
 package rule
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -92,6 +93,20 @@ type Match struct {
 	// IdentityTypes, when set, keeps only events whose userIdentity.type
 	// matches one of them: a cheap filter applied before the condition.
 	IdentityTypes []string
+	// Contains, when set, keeps only records whose raw JSON text contains
+	// one of these strings: a necessary condition checked before the
+	// condition, at memory speed.
+	Contains [][]byte
+}
+
+// containsAny reports whether raw contains one of subs.
+func containsAny(raw []byte, subs [][]byte) bool {
+	for _, s := range subs {
+		if bytes.Contains(raw, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // Matches reports whether an event with this source and name is subscribed.

@@ -183,13 +183,7 @@ func (a *Activation) ResolveName(name string) (any, bool) {
 func (a *Activation) Parent() interpreter.Activation { return nil }
 
 // ActorName returns a readable name of the event's caller.
-func ActorName(e *event.Event) string {
-	id, err := e.Identity()
-	if err != nil {
-		return "unknown"
-	}
-	return id.Name()
-}
+func ActorName(e *event.Event) string { return e.ActorName() }
 
 // Params converts a parameter map to the CEL value bound to `params`. Lists
 // and maps are converted to CEL values once, here, so evaluations do not

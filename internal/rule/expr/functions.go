@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 	"reflect"
 	"regexp"
 	"strings"
@@ -47,7 +48,8 @@ func functions() []cel.EnvOption {
 			}))),
 		cel.Function("globMatchFold", cel.Overload("globMatchFold_string_string", []*cel.Type{cel.StringType, cel.StringType}, cel.BoolType,
 			cel.BinaryBinding(func(p, s ref.Val) ref.Val {
-				return types.Bool(compileGlob(string(p.(types.String)), true).match(strings.ToLower(string(s.(types.String)))))
+				var buf [512]byte
+				return types.Bool(compileGlob(string(p.(types.String)), true).match(lowerInto(buf[:], string(s.(types.String)))))
 			}))),
 		cel.Function("globMatchAny", cel.Overload("globMatchAny_list_string", []*cel.Type{cel.ListType(cel.DynType), cel.StringType}, cel.BoolType,
 			cel.BinaryBinding(func(l, s ref.Val) ref.Val { return globAny(l, s, false) }))),
@@ -156,8 +158,9 @@ func globAny(l, s ref.Val, fold bool) ref.Val {
 		return types.NewErr("invalid_argument: want a list of patterns")
 	}
 	str := string(s.(types.String))
+	var buf [512]byte
 	if fold {
-		str = strings.ToLower(str) // no allocation when already lower case
+		str = lowerInto(buf[:], str)
 	}
 	n := int(list.Size().(types.Int))
 	for i := 0; i < n; i++ {
@@ -200,7 +203,12 @@ func compileGlob(p string, fold bool) *glob {
 		return g.(*glob)
 	}
 	if fold {
-		p = strings.ToLower(p)
+		p = strings.Map(func(r rune) rune {
+			if r < 0x80 {
+				return rune(lowerASCII(byte(r)))
+			}
+			return r
+		}, p)
 	}
 	g := &glob{raw: p, fallback: strings.Contains(p, "?")}
 	if !g.fallback {
@@ -271,6 +279,19 @@ func GlobFold(pattern, s string) bool {
 		return false
 	}
 	return true
+}
+
+// lowerInto lowers the ASCII letters of s, in buf when it fits (no
+// allocation); the result is valid while buf is.
+func lowerInto(buf []byte, s string) string {
+	if len(s) > len(buf) {
+		return strings.ToLower(s)
+	}
+	b := buf[:len(s)]
+	for i := 0; i < len(s); i++ {
+		b[i] = lowerASCII(s[i])
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 func lowerASCII(c byte) byte {
