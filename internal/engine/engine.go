@@ -44,20 +44,46 @@ func (e *Engine) Router() *route.Router { return e.router }
 type Worker struct {
 	eng     *Engine
 	scratch rule.Scratch
+	// routes is this goroutine's copy of the routing answers: no locks and
+	// no hashing of interface keys on the hot path.
+	routes map[string]map[string][]rule.Rule
+	cached int
 	// Stats are this worker's counters; read them from the worker's goroutine
 	// or after it is done.
 	Stats Stats
 }
 
 // NewWorker returns a Worker; it is not safe for concurrent use.
-func (e *Engine) NewWorker() *Worker { return &Worker{eng: e} }
+func (e *Engine) NewWorker() *Worker {
+	return &Worker{eng: e, routes: map[string]map[string][]rule.Rule{}}
+}
+
+// maxWorkerRoutes bounds a worker's routing cache (distinct source/name pairs).
+const maxWorkerRoutes = 1 << 14
+
+func (w *Worker) route(source, name string) []rule.Rule {
+	byName := w.routes[source]
+	if rules, ok := byName[name]; ok {
+		return rules
+	}
+	rules := w.eng.router.Route(source, name)
+	if w.cached < maxWorkerRoutes {
+		if byName == nil {
+			byName = map[string][]rule.Rule{}
+			w.routes[source] = byName
+		}
+		byName[name] = rules
+		w.cached++
+	}
+	return rules
+}
 
 // Eval runs every rule subscribed to ev. Findings are appended to dst and
 // returned; rule failures (a rule erroring on this event) are returned
 // separately and do not stop the other rules.
 func (w *Worker) Eval(ctx context.Context, ev *event.Event, dst []*finding.Finding) ([]*finding.Finding, []error) {
 	w.Stats.Events++
-	rules := w.eng.router.Route(ev.Source, ev.Name)
+	rules := w.route(ev.Source, ev.Name)
 	if len(rules) == 0 {
 		return dst, nil
 	}

@@ -26,6 +26,8 @@ type CELRule struct {
 	tests     []TestCase
 	// Now returns detection time; tests fix it.
 	now func() time.Time
+	// verified: its tests ran when the binary was built.
+	verified bool
 }
 
 var _ Rule = (*CELRule)(nil)
@@ -96,6 +98,11 @@ func (r *CELRule) matchEvent(e *event.Event, s *Scratch, params ref.Val) (bool, 
 	}
 	if s.ev != e {
 		s.Begin(e)
+	}
+	if r.meta.Match.WritesOnly {
+		if ro, known := e.ReadOnly(); known && ro {
+			return false, nil
+		}
 	}
 	if c := r.meta.Match.Contains; len(c) > 0 && !containsAny(e.Raw, c) {
 		return false, nil

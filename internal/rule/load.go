@@ -35,6 +35,9 @@ func (e *Error) Error() string { return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Li
 type Source struct {
 	Name string // shown in positions, e.g. "builtin" or the directory
 	FS   fs.FS
+	// Verified marks rules whose inline tests already ran when the binary
+	// was built (the embedded pack): Load does not run them again.
+	Verified bool
 }
 
 // Overrides are the config file's say over rules.
@@ -111,6 +114,7 @@ func Load(opts LoadOptions) (*Set, error) {
 			h.Write([]byte(name))
 			h.Write([]byte{0})
 			h.Write(data)
+			l.verified = src.Verified
 			l.file(name, data)
 		}
 	}
@@ -128,6 +132,9 @@ func Load(opts LoadOptions) (*Set, error) {
 	}
 	if !opts.SkipTests {
 		for _, r := range l.rules {
+			if r.verified {
+				continue
+			}
 			for _, res := range r.RunTests() {
 				if !res.Pass {
 					l.errs = append(l.errs, res.Error())
@@ -152,8 +159,9 @@ type loader struct {
 	disabled   int
 
 	// per file
-	name  string
-	lines []string
+	name     string
+	lines    []string
+	verified bool
 }
 
 func (l *loader) errAt(n *yaml.Node, format string, args ...any) {
@@ -270,7 +278,7 @@ func (l *loader) rule(n *yaml.Node) {
 	if len(l.errs) > errsBefore {
 		return
 	}
-	r := &CELRule{now: l.now}
+	r := &CELRule{now: l.now, verified: l.verified}
 	m := &r.meta
 	m.File, m.Line = l.name, n.Line
 	m.ID, m.Title, m.Description, m.Runbook = spec.ID, strings.TrimSpace(spec.Title), strings.TrimSpace(spec.Description), strings.TrimSpace(spec.Runbook)
@@ -353,6 +361,15 @@ func (l *loader) match(r *CELRule, n *yaml.Node) {
 	}
 	for i := 0; i+1 < len(mn.Content); i += 2 {
 		k, v := mn.Content[i], mn.Content[i+1]
+		if k.Value == "readOnly" {
+			var ro bool
+			if err := v.Decode(&ro); err != nil || ro {
+				l.errAt(v, "readOnly: only false is supported (drop records that say readOnly: true)")
+				continue
+			}
+			r.meta.Match.WritesOnly = true
+			continue
+		}
 		var list []string
 		switch v.Kind {
 		case yaml.ScalarNode:
@@ -383,7 +400,7 @@ func (l *loader) match(r *CELRule, n *yaml.Node) {
 				r.meta.Match.Contains = append(r.meta.Match.Contains, []byte(c))
 			}
 		default:
-			l.errAt(k, "unknown key %q in match (want eventSource, eventName, identityType, contains)", k.Value)
+			l.errAt(k, "unknown key %q in match (want eventSource, eventName, identityType, readOnly, contains)", k.Value)
 		}
 	}
 	if len(r.meta.Match.Sources) == 0 {

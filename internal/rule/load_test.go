@@ -32,7 +32,7 @@ func TestLoadGood(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(set.Rules) != 1 || set.Fingerprint == "" {
+	if len(set.Rules) != 2 || set.Fingerprint == "" {
 		t.Fatalf("set = %+v", set)
 	}
 	r := set.Rules[0]
@@ -62,7 +62,7 @@ func TestLoadGood(t *testing.T) {
 
 func TestLoadOverrides(t *testing.T) {
 	off := false
-	if set, err := loadFiles(t, Overrides{Rules: map[string]RuleOverride{"test-stop-logging": {Enabled: &off}}}, "good.yaml"); err != nil || len(set.Rules) != 0 || set.Disabled != 1 {
+	if set, err := loadFiles(t, Overrides{Rules: map[string]RuleOverride{"test-stop-logging": {Enabled: &off}}}, "good.yaml"); err != nil || len(set.Rules) != 1 || set.Disabled != 1 {
 		t.Fatalf("disable: %v %v", set, err)
 	}
 	set, err := loadFiles(t, Overrides{Rules: map[string]RuleOverride{"test-stop-logging": {Severity: "critical"}}}, "good.yaml")

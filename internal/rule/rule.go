@@ -93,6 +93,9 @@ type Match struct {
 	// IdentityTypes, when set, keeps only events whose userIdentity.type
 	// matches one of them: a cheap filter applied before the condition.
 	IdentityTypes []string
+	// WritesOnly drops records that say readOnly: true (records without a
+	// readOnly field are kept): a cheap filter for rules about changes.
+	WritesOnly bool
 	// Contains, when set, keeps only records whose raw JSON text contains
 	// one of these strings: a necessary condition checked before the
 	// condition, at memory speed.

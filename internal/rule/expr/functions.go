@@ -162,17 +162,52 @@ func globAny(l, s ref.Val, fold bool) ref.Val {
 	if fold {
 		str = lowerInto(buf[:], str)
 	}
-	n := int(list.Size().(types.Int))
-	for i := 0; i < n; i++ {
-		p, ok := list.Get(types.Int(i)).(types.String)
-		if !ok {
-			return types.NewErr("invalid_argument: a pattern is not a string")
-		}
-		if compileGlob(string(p), fold).match(str) {
+	globs, err := compileGlobList(list, fold)
+	if err != nil {
+		return types.NewErr("invalid_argument: %v", err)
+	}
+	for _, g := range globs {
+		if g.match(str) {
 			return types.True
 		}
 	}
 	return types.False
+}
+
+// globLists caches compiled pattern lists by list value: parameter lists and
+// literal lists are the same value at every evaluation. [0] case-sensitive,
+// [1] folded.
+var globLists [2]sync.Map
+
+var globListsCached atomic.Int64
+
+func compileGlobList(list traits.Lister, fold bool) ([]*glob, error) {
+	cache := &globLists[0]
+	if fold {
+		cache = &globLists[1]
+	}
+	// Only pointer-typed lists can be map keys safely (and are stable).
+	cacheable := reflect.TypeOf(list).Kind() == reflect.Pointer
+	if cacheable {
+		if g, ok := cache.Load(list); ok {
+			return g.([]*glob), nil
+		}
+	}
+	n := int(list.Size().(types.Int))
+	out := make([]*glob, 0, n)
+	for i := 0; i < n; i++ {
+		p, ok := list.Get(types.Int(i)).(types.String)
+		if !ok {
+			return nil, constErr("a pattern is not a string")
+		}
+		out = append(out, compileGlob(string(p), fold))
+	}
+	if cacheable && globListsCached.Load() < maxGlobCache {
+		if _, loaded := cache.LoadOrStore(list, out); !loaded {
+			globListsCached.Add(1)
+		}
+	}
+	return out, nil
 }
 
 // glob is a compiled pattern. Patterns made only of literals and '*' are
