@@ -105,7 +105,7 @@ func TestBuiltinRulesOnRealAttacks(t *testing.T) {
 		"aws-iam-access-key-created-for-other-user",
 		"aws-iam-login-profile-for-other-user",
 		"aws-iam-role-trusts-unknown-account", // iam-backdoor-role
-		"aws-lambda-permission-public", // lambda-backdoor-function
+		"aws-lambda-permission-public",        // lambda-backdoor-function
 		"aws-ec2-password-data-requested",
 		"aws-iam-account-authorization-details",
 	} {
@@ -137,7 +137,7 @@ func gzipAll(bs [][]byte) [][]byte {
 
 type countHandler struct{ n int }
 
-func (c *countHandler) Event(context.Context, *event.Event) error        { c.n++; return nil }
+func (c *countHandler) Event(context.Context, *event.Event) error         { c.n++; return nil }
 func (c *countHandler) Reject(context.Context, *decode.RecordError) error { return nil }
 
 func benchDecode(b *testing.B, files [][]byte) {

@@ -22,11 +22,11 @@ func BenchmarkCondition(b *testing.B) {
 	params := Params(map[string]any{"regions": []any{"us-east-1", "us-west-2", "eu-west-1"},
 		"uas": []any{"*kali*", "*parrot*", "*pentoo*", "*blackarch*", "*pacu*", "*trufflehog*", "*cloudfox*", "*aws_consoler*", "*weirdaal*", "*enumerate-iam*", "*stratus-red-team*"}})
 	for name, src := range map[string]string{
-		"true":          `true`,
-		"region-in":     `!(event.awsRegion in params.regions)`,
-		"nested-opt":    `event.userIdentity.type == "AssumedRole" && event.userIdentity.?sessionContext.?ec2RoleDelivery.orValue("") == "1.0"`,
-		"ua-globs":      `globMatchAnyFold(params.uas, event.eventSource)`,
-		"ua-exists":     `params.uas.exists(p, globMatchFold(p, event.eventSource))`,
+		"true":       `true`,
+		"region-in":  `!(event.awsRegion in params.regions)`,
+		"nested-opt": `event.userIdentity.type == "AssumedRole" && event.userIdentity.?sessionContext.?ec2RoleDelivery.orValue("") == "1.0"`,
+		"ua-globs":   `globMatchAnyFold(params.uas, event.eventSource)`,
+		"ua-exists":  `params.uas.exists(p, globMatchFold(p, event.eventSource))`,
 	} {
 		p, err := env.Compile(src, cel.BoolType)
 		if err != nil {

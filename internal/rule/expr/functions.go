@@ -2,12 +2,12 @@ package expr
 
 import (
 	"net/url"
-	"sync"
-	"sync/atomic"
-	"unsafe"
 	"reflect"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"unsafe"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
