@@ -28,8 +28,9 @@ import (
 
 // Handler receives what a delivery holds.
 type Handler interface {
-	// Event receives one event. e.Raw aliases the decoder's buffer and is valid
-	// only until Event returns: keep e.Clone() if it must live longer. Event
+	// Event receives one event. e, e.Raw and e.ID belong to the decoder and
+	// are valid only until Event returns: keep e.Clone() if it must live
+	// longer. Event
 	// may block (backpressure); an error stops decoding.
 	Event(ctx context.Context, e *event.Event) error
 	// Reject receives a record that could not be decoded (quarantine). An
@@ -100,6 +101,7 @@ type Options struct {
 type Decoder struct {
 	opts   Options
 	parser *event.Parser
+	ev     event.Event // reused for every record: handlers get it for the call only
 	w      window
 	gz     *gzip.Reader
 	br     *bufio.Reader
@@ -344,7 +346,7 @@ func (rn *run) array(w *window) error {
 		if w.buf[w.pos] == '{' {
 			var e *event.Event
 			var perr error
-			raw, e, perr, err = w.record(limit, rn.d.parser)
+			raw, e, perr, err = w.record(limit, rn.d.parser, &rn.d.ev)
 			if err == nil {
 				if err := rn.parsed(raw, e, perr, off, false); err != nil {
 					return err

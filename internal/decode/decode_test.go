@@ -24,7 +24,7 @@ type collect struct {
 }
 
 func (c *collect) Event(_ context.Context, e *event.Event) error {
-	c.ids = append(c.ids, e.ID)
+	c.ids = append(c.ids, strings.Clone(e.ID)) // e.ID points into the decoder buffer
 	return nil
 }
 

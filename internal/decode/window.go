@@ -144,10 +144,10 @@ func (w *window) value(limit int) ([]byte, error) {
 // the same pass that finds its end (records are the bulk of every payload).
 // On success the object is consumed and returned with the event, or with the
 // *event.FieldError that makes it unusable. Errors are those of value.
-func (w *window) record(limit int, p *event.Parser) ([]byte, *event.Event, error, error) {
+func (w *window) record(limit int, p *event.Parser, into *event.Event) ([]byte, *event.Event, error, error) {
 	for {
 		avail := w.buf[w.pos:w.n]
-		e, end, perr := p.ParsePrefix(avail)
+		e, end, perr := p.ParsePrefixInto(into, avail)
 		if end > 0 {
 			if end > limit {
 				return nil, nil, nil, errTooLarge

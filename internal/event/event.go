@@ -153,7 +153,10 @@ type Event struct {
 	Source    string
 	Name      string
 	Region    string
-	ID        string // eventID, or "sha256:<hex>" of Raw when the record has none
+	// ID is the eventID, or "sha256:<hex>" of Raw when the record has none.
+	// Like Raw it may point into the decoder's buffer: Clone the event (or
+	// strings.Clone the ID) to keep it.
+	ID        string
 	Account   string // recipientAccountId, or userIdentity.accountId when absent
 	ErrorCode string
 	Time      time.Time
@@ -288,5 +291,6 @@ func contentID(raw []byte) string {
 func (e *Event) Clone() *Event {
 	c := *e
 	c.Raw = append([]byte(nil), e.Raw...)
+	c.ID = strings.Clone(e.ID)
 	return &c
 }

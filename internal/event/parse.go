@@ -2,7 +2,9 @@ package event
 
 import (
 	"fmt"
+	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/trailwarden/trailwarden/internal/ctjson"
 )
@@ -39,8 +41,15 @@ func (p *Parser) internBytes(b []byte) string {
 	return s
 }
 
-// stringField decodes a string field, interning it; absent → "", null → "".
-func (p *Parser) stringField(raw []byte, f FieldID, intern bool) (string, error) {
+// String modes of stringField.
+const (
+	copyStr   = iota // a new string
+	internStr        // shared through the interning table
+	aliasStr         // points into the record: valid while its buffer is
+)
+
+// stringField decodes a string field; absent → "", null → "".
+func (p *Parser) stringField(raw []byte, f FieldID, mode int) (string, error) {
 	if len(raw) == 0 || raw[0] == 'n' {
 		return "", nil
 	}
@@ -53,8 +62,11 @@ func (p *Parser) stringField(raw []byte, f FieldID, intern bool) (string, error)
 			return ctjson.String(raw)
 		}
 	}
-	if intern {
+	switch mode {
+	case internStr:
 		return p.internBytes(body), nil
+	case aliasStr:
+		return unsafe.String(unsafe.SliceData(body), len(body)), nil
 	}
 	return string(body), nil
 }
@@ -95,11 +107,17 @@ func (p *Parser) Parse(raw []byte) (*Event, error) {
 // err is a *FieldError (the record is whole but unusable). A
 // *ctjson.SyntaxError whose offset is len(b) means b ends inside the record.
 func (p *Parser) ParsePrefix(b []byte) (e *Event, end int, err error) {
+	return p.ParsePrefixInto(&Event{}, b)
+}
+
+// ParsePrefixInto is ParsePrefix filling e, which is reset first: a decoder
+// reuses one Event for record after record.
+func (p *Parser) ParsePrefixInto(e *Event, b []byte) (*Event, int, error) {
+	*e = Event{}
 	if len(b) == 0 || b[0] != '{' {
 		return nil, 0, &FieldError{Field: "record", Err: ErrNotAnObject}
 	}
-	e = &Event{}
-	end, err = p.index(e, b, 0)
+	end, err := p.index(e, b, 0)
 	if err != nil {
 		return nil, end, err
 	}
@@ -173,31 +191,31 @@ func (p *Parser) index(e *Event, raw []byte, i int) (int, error) {
 
 func (p *Parser) decodeRouting(e *Event) error {
 	var err error
-	if e.Source, err = p.stringField(e.Field(FEventSource), FEventSource, true); err != nil {
+	if e.Source, err = p.stringField(e.Field(FEventSource), FEventSource, internStr); err != nil {
 		return err
 	}
 	if e.Source == "" {
 		return &FieldError{Field: "eventSource", Err: ErrMissing}
 	}
-	if e.Name, err = p.stringField(e.Field(FEventName), FEventName, true); err != nil {
+	if e.Name, err = p.stringField(e.Field(FEventName), FEventName, internStr); err != nil {
 		return err
 	}
 	if e.Name == "" {
 		return &FieldError{Field: "eventName", Err: ErrMissing}
 	}
-	if e.Version, err = p.stringField(e.Field(FEventVersion), FEventVersion, true); err != nil {
+	if e.Version, err = p.stringField(e.Field(FEventVersion), FEventVersion, internStr); err != nil {
 		return err
 	}
 	if e.Version != "" && !supportedVersion(e.Version) {
 		return &FieldError{Field: "eventVersion", Err: fmt.Errorf("%w %q (this build reads 1.x)", ErrBadVersion, e.Version)}
 	}
-	if e.Region, err = p.stringField(e.Field(FAWSRegion), FAWSRegion, true); err != nil {
+	if e.Region, err = p.stringField(e.Field(FAWSRegion), FAWSRegion, internStr); err != nil {
 		return err
 	}
-	if e.ErrorCode, err = p.stringField(e.Field(FErrorCode), FErrorCode, true); err != nil {
+	if e.ErrorCode, err = p.stringField(e.Field(FErrorCode), FErrorCode, internStr); err != nil {
 		return err
 	}
-	if e.Account, err = p.stringField(e.Field(FRecipientAccountID), FRecipientAccountID, true); err != nil {
+	if e.Account, err = p.stringField(e.Field(FRecipientAccountID), FRecipientAccountID, internStr); err != nil {
 		return err
 	}
 	if e.Account == "" {
@@ -211,7 +229,7 @@ func (p *Parser) decodeRouting(e *Event) error {
 	if !e.Has(FEventTime) {
 		tf = FTimestamp
 	}
-	ts, err := p.stringField(e.Field(tf), tf, false)
+	ts, err := p.stringField(e.Field(tf), tf, aliasStr)
 	if err != nil {
 		return err
 	}
@@ -219,9 +237,9 @@ func (p *Parser) decodeRouting(e *Event) error {
 		return &FieldError{Field: "eventTime", Err: ErrMissing}
 	}
 	if e.Time, err = ParseTime(ts); err != nil {
-		return &FieldError{Field: tf.Name(), Err: fmt.Errorf("%w %q", ErrBadTime, ts)}
+		return &FieldError{Field: tf.Name(), Err: fmt.Errorf("%w %q", ErrBadTime, strings.Clone(ts))}
 	}
-	if e.ID, err = p.stringField(e.Field(FEventID), FEventID, false); err != nil {
+	if e.ID, err = p.stringField(e.Field(FEventID), FEventID, aliasStr); err != nil {
 		return err
 	}
 	if e.ID == "" {

@@ -96,9 +96,6 @@ func (r *CELRule) matchEvent(e *event.Event, s *Scratch, params ref.Val) (bool, 
 	if !r.meta.Outcome.Accepts(e) {
 		return false, nil
 	}
-	if s.ev != e {
-		s.Begin(e)
-	}
 	if r.meta.Match.WritesOnly {
 		if ro, known := e.ReadOnly(); known && ro {
 			return false, nil
@@ -132,7 +129,7 @@ func (r *CELRule) build(e *event.Event, s *Scratch, id string) (*finding.Finding
 		RuleTitle:   r.meta.Title,
 		Severity:    r.meta.Severity,
 		Tags:        r.meta.Tags,
-		EventID:     e.ID,
+		EventID:     strings.Clone(e.ID),
 		EventName:   e.Name,
 		EventSource: e.Source,
 		EventTime:   e.Time,
@@ -168,6 +165,7 @@ func (r *CELRule) resourceList(e *event.Event, s *Scratch) []string {
 	seen := map[string]bool{}
 	add := func(v string) {
 		if v != "" && !seen[v] {
+			v = strings.Clone(v) // values may point into the decoder's buffer
 			seen[v] = true
 			out = append(out, v)
 		}

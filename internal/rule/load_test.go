@@ -44,6 +44,7 @@ func TestLoadGood(t *testing.T) {
 		t.Fatal(err)
 	}
 	var s Scratch
+	s.Begin(e)
 	fs, err := r.Eval(context.Background(), e, &s)
 	if err != nil || len(fs) != 1 {
 		t.Fatalf("Eval = %v, %v", fs, err)

@@ -19,7 +19,8 @@ import (
 type Rule interface {
 	Meta() *Meta
 	// Eval returns the findings e raises (usually none). The Scratch belongs
-	// to the calling goroutine and is reused across calls.
+	// to the calling goroutine and is reused across calls; it must have been
+	// bound to e with s.Begin(e) (once per event, for all its rules).
 	Eval(ctx context.Context, e *event.Event, s *Scratch) ([]*finding.Finding, error)
 }
 

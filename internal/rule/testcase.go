@@ -165,6 +165,7 @@ func (r *CELRule) RunTests() []TestResult {
 			params = expr.Params(merged)
 		}
 		var s Scratch
+		s.Begin(e)
 		if r.meta.Match.Matches(e.Source, e.Name) {
 			res.Got, res.Err = r.matchEvent(e, &s, params)
 		}

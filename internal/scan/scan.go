@@ -287,7 +287,7 @@ func (s *sink) Result(ctx context.Context, r *pipeline.Result) error {
 	// the next run reads it again and reports the problem again.
 	if r.Err == nil && d.Origin != "-" && !d.ModTime.IsZero() {
 		if err := s.o.Store.Checkpoint(ctx, d.Origin, stamp(d, s.ruleset), r.Decode.Events); err != nil {
-			return fmt.Errorf("checkpoint %s: %w", d.Origin, err)
+			return err // the store names the origin
 		}
 	}
 	return nil

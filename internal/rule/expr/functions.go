@@ -233,10 +233,10 @@ func compileGlob(p string, fold bool) *glob {
 	if fold {
 		cache = &globCache[1]
 	}
-	key := p
-	if g, ok := cache.Load(key); ok {
+	if g, ok := cache.Load(p); ok {
 		return g.(*glob)
 	}
+	key := strings.Clone(p) // p may point into a record's buffer
 	if fold {
 		p = strings.Map(func(r rune) rune {
 			if r < 0x80 {
@@ -245,6 +245,7 @@ func compileGlob(p string, fold bool) *glob {
 			return r
 		}, p)
 	}
+	p = strings.Clone(p)
 	g := &glob{raw: p, fallback: strings.Contains(p, "?")}
 	if !g.fallback {
 		g.segs = strings.Split(p, "*")

@@ -1,8 +1,10 @@
 package expr
 
 import (
+	"bytes"
 	"fmt"
 	"reflect"
+	"unsafe"
 
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
@@ -35,6 +37,11 @@ func jsonToVal(raw []byte) ref.Val {
 	case '{':
 		return &object{raw: raw}
 	case '"':
+		// Strings without escapes point into the record (valid during the
+		// evaluation; whatever keeps a value beyond it copies it).
+		if body := raw[1 : len(raw)-1]; bytes.IndexByte(body, '\\') < 0 {
+			return types.String(unsafe.String(unsafe.SliceData(body), len(body)))
+		}
 		s, err := ctjson.String(raw)
 		if err != nil {
 			return types.NewErr("decode string: %v", err)
