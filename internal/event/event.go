@@ -149,10 +149,10 @@ type Event struct {
 	Raw []byte
 
 	// Eagerly decoded routing fields.
-	Version   string
-	Source    string
-	Name      string
-	Region    string
+	Version string
+	Source  string
+	Name    string
+	Region  string
 	// ID is the eventID, or "sha256:<hex>" of Raw when the record has none.
 	// Like Raw it may point into the decoder's buffer: Clone the event (or
 	// strings.Clone the ID) to keep it.
