@@ -11,10 +11,7 @@ const (
 	srcDDB    = "dynamodb.amazonaws.com"
 )
 
-var (
-	benignTypes = []string{"m6i.large", "m6i.xlarge", "c6i.large", "t3.medium", "r6i.large", "m7g.large"}
-	benignAMIs  = []string{"al2023-ami-2023.3.20240304.0-kernel-6.1-x86_64", "amazon-eks-node-1.29-v20240227"}
-)
+var benignTypes = []string{"m6i.large", "m6i.xlarge", "c6i.large", "t3.medium", "r6i.large", "m7g.large"}
 
 func computeTemplates() []*tmpl {
 	return []*tmpl{

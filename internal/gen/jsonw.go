@@ -99,13 +99,6 @@ func (w *jw) raw(v string) *jw {
 	return w
 }
 
-func (w *jw) rawb(v []byte) *jw {
-	w.sep()
-	w.b = append(w.b, v...)
-	w.comma = true
-	return w
-}
-
 func (w *jw) null() *jw { return w.raw("null") }
 
 // ts writes a time as CloudTrail does: "2006-01-02T15:04:05Z".
