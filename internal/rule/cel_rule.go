@@ -20,6 +20,7 @@ type CELRule struct {
 	params    map[string]any
 	paramsVal ref.Val
 	cond      *expr.Program // nil: always true
+	prefilter expr.Prefilter // derived from cond with the rule's own params; nil when none
 	dedup     *expr.Program
 	resources *expr.Program
 	summary   []summaryPart
@@ -102,6 +103,9 @@ func (r *CELRule) matchEvent(e *event.Event, s *Scratch, params ref.Val) (bool, 
 		}
 	}
 	if c := r.meta.Match.Contains; len(c) > 0 && !containsAny(e.Raw, c) {
+		return false, nil
+	}
+	if r.prefilter != nil && params == r.paramsVal && !r.prefilter(e) {
 		return false, nil
 	}
 	if ids := r.meta.Match.IdentityTypes; len(ids) > 0 && !anyGlob(ids, s.identityType()) {

@@ -315,6 +315,9 @@ func (l *loader) rule(n *yaml.Node) {
 	r.paramsVal = expr.Params(r.params)
 	if spec.Condition != "" {
 		r.cond = l.compile(mapGet(n, "condition"), spec.Condition, cel.BoolType)
+		if r.cond != nil {
+			r.prefilter = r.cond.Prefilter(r.params)
+		}
 	}
 	if spec.Dedup != "" {
 		r.dedup = l.compile(mapGet(n, "dedup"), spec.Dedup, nil)

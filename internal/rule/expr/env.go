@@ -72,6 +72,7 @@ func (e *CompileError) Error() string {
 // Program is one compiled expression.
 type Program struct {
 	prg    cel.Program
+	ast    *cel.Ast
 	Source string
 }
 
@@ -105,7 +106,7 @@ func (e *Env) Compile(src string, want *cel.Type) (*Program, error) {
 	if err != nil {
 		return nil, &CompileError{Issues: []Issue{{Line: 1, Msg: err.Error()}}}
 	}
-	return &Program{prg: prg, Source: src}, nil
+	return &Program{prg: prg, ast: ast, Source: src}, nil
 }
 
 // hasComprehension reports whether e contains a comprehension (the macros

@@ -167,3 +167,40 @@ func TestPolicyAllowsPublic(t *testing.T) {
 		}
 	}
 }
+
+func TestPrefilter(t *testing.T) {
+	env, _ := NewEnv()
+	e, _ := event.NewParser().Parse([]byte(rec)) // eu-west-1, IAMUser, AuthorizeSecurityGroupIngress
+	params := map[string]any{"regions": []any{"us-east-1", "eu-west-1"}, "tools": []any{"*KALI*"}, "mixed": []any{"a", 1}}
+	cases := []struct {
+		src     string
+		derived bool // a prefilter exists
+		pass    bool // and it lets this event through
+	}{
+		{`event.awsRegion in params.regions && has(event.x)`, true, true},
+		{`!(event.awsRegion in params.regions) && has(event.x)`, true, false},
+		{`event.userIdentity.type == "Root"`, true, false},
+		{`event.userIdentity.type != "Root" && event.eventName == "AuthorizeSecurityGroupIngress"`, true, true},
+		{`(event.eventSource == "s3.amazonaws.com" || event.eventSource == "ec2.amazonaws.com")`, true, true},
+		{`(event.eventSource == "s3.amazonaws.com" || event.eventSource == "iam.amazonaws.com")`, true, false},
+		{`globMatchAnyFold(params.tools, event.userAgent)`, true, true}, // no userAgent: undecided
+		{`globMatchAnyFold(params.tools, event.eventName)`, true, false},
+		{`event.awsRegion in params.mixed`, false, true},  // not only strings: left to CEL
+		{`has(event.awsRegion) || event.awsRegion == "x"`, false, true},
+		{`event.requestParameters.groupId == "sg-1"`, false, true}, // not a prefilter field
+	}
+	for _, c := range cases {
+		p, err := env.Compile(c.src, cel.BoolType)
+		if err != nil {
+			t.Fatalf("compile %s: %v", c.src, err)
+		}
+		pf := p.Prefilter(params)
+		if (pf != nil) != c.derived {
+			t.Errorf("%s: prefilter derived = %v, want %v", c.src, pf != nil, c.derived)
+			continue
+		}
+		if pf != nil && pf(e) != c.pass {
+			t.Errorf("%s: prefilter = %v, want %v", c.src, pf(e), c.pass)
+		}
+	}
+}
