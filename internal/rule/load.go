@@ -400,7 +400,7 @@ func (l *loader) match(r *CELRule, n *yaml.Node) {
 			r.meta.Match.IdentityTypes = list
 		case "contains":
 			for _, c := range list {
-				r.meta.Match.Contains = append(r.meta.Match.Contains, []byte(c))
+				r.meta.Match.Contains = append(r.meta.Match.Contains, NewNeedle(c))
 			}
 		default:
 			l.errAt(k, "unknown key %q in match (want eventSource, eventName, identityType, readOnly, contains)", k.Value)

@@ -1,6 +1,7 @@
 package rule
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -138,6 +139,27 @@ func FuzzLoad(f *testing.F) {
 			if !errors.As(e, &re) || re.File != "f/r.yaml" {
 				t.Fatalf("unpositioned error %q", e)
 			}
+		}
+	})
+}
+
+func TestNeedle(t *testing.T) {
+	hay := []byte(`{"a":"xx ec2RoleDelivery yy","n":"2.0","q":"\"quoted\""}`)
+	for _, c := range []struct {
+		n    string
+		want bool
+	}{{"ec2RoleDelivery", true}, {`"quoted\"`, true}, {"2.0", true}, {"ec2RoleDeliveryX", false}, {"", true}, {"yy\"", true}, {"Z", false}, {`{"a"`, true}, {`"}`, true}} {
+		if got := NewNeedle(c.n).In(hay); got != c.want {
+			t.Errorf("needle %q: %v, want %v (bytes.Contains: %v)", c.n, got, c.want, bytes.Contains(hay, []byte(c.n)))
+		}
+	}
+}
+
+func FuzzNeedle(f *testing.F) {
+	f.Add([]byte("abcRdef"), "cRd")
+	f.Fuzz(func(t *testing.T, h []byte, n string) {
+		if got, want := NewNeedle(n).In(h), bytes.Contains(h, []byte(n)); got != want {
+			t.Fatalf("needle %q in %q: %v, bytes.Contains %v", n, h, got, want)
 		}
 	})
 }

@@ -100,13 +100,61 @@ type Match struct {
 	// Contains, when set, keeps only records whose raw JSON text contains
 	// one of these strings: a necessary condition checked before the
 	// condition, at memory speed.
-	Contains [][]byte
+	Contains []Needle
+}
+
+// Needle is a string searched in raw records. The search jumps between
+// occurrences of the needle's rarest-looking byte (an upper-case letter, else
+// a digit, else the first byte), which JSON text holds far fewer of than
+// quotes or lower-case letters.
+type Needle struct {
+	s    []byte
+	rare int
+}
+
+// NewNeedle prepares s for searching.
+func NewNeedle(s string) Needle {
+	n := Needle{s: []byte(s)}
+	digit := -1
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			n.rare = i
+			return n
+		}
+		if digit < 0 && c >= '0' && c <= '9' {
+			digit = i
+		}
+	}
+	if digit >= 0 {
+		n.rare = digit
+	}
+	return n
+}
+
+// In reports whether h contains the needle.
+func (n Needle) In(h []byte) bool {
+	if len(n.s) == 0 {
+		return true
+	}
+	c := n.s[n.rare]
+	for i := n.rare; i < len(h); {
+		j := bytes.IndexByte(h[i:], c)
+		if j < 0 {
+			return false
+		}
+		if pos := i + j - n.rare; pos+len(n.s) <= len(h) && bytes.Equal(h[pos:pos+len(n.s)], n.s) {
+			return true
+		}
+		i += j + 1
+	}
+	return false
 }
 
 // containsAny reports whether raw contains one of subs.
-func containsAny(raw []byte, subs [][]byte) bool {
+func containsAny(raw []byte, subs []Needle) bool {
 	for _, s := range subs {
-		if bytes.Contains(raw, s) {
+		if s.In(raw) {
 			return true
 		}
 	}
