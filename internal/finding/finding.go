@@ -7,6 +7,7 @@
 package finding
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -115,4 +116,39 @@ func ID(ruleID, key string) string {
 	h.Write([]byte{0})
 	h.Write([]byte(key))
 	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// AppendJSONLine appends f as one line of JSON (newline included, HTML
+// characters not escaped) to dst. The raw event is spliced in as it is
+// (compacted only when it spans lines), instead of being re-validated and
+// re-compacted by encoding/json: most of a finding's bytes are its event.
+func (f *Finding) AppendJSONLine(dst []byte) ([]byte, error) {
+	head := *f
+	head.Event = nil
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(&head); err != nil {
+		return dst, err
+	}
+	b := buf.Bytes()
+	const tail = `"event":null}` + "\n"
+	if !bytes.HasSuffix(b, []byte(tail)) {
+		return dst, fmt.Errorf("finding %s: unexpected JSON layout", f.ID)
+	}
+	dst = append(dst, b[:len(b)-len(tail)]...)
+	dst = append(dst, `"event":`...)
+	switch ev := f.Event; {
+	case len(ev) == 0:
+		dst = append(dst, "null"...)
+	case bytes.ContainsAny(ev, "\n\r") || !json.Valid(ev):
+		var c bytes.Buffer
+		if err := json.Compact(&c, ev); err != nil {
+			return dst, fmt.Errorf("finding %s: event: %w", f.ID, err)
+		}
+		dst = append(dst, c.Bytes()...)
+	default:
+		dst = append(dst, ev...)
+	}
+	return append(dst, "}\n"...), nil
 }

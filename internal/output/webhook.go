@@ -207,6 +207,9 @@ func userAgent(version string) string { return "trailwarden/" + cmp.Or(version, 
 // encodeJSON encodes v as one line of JSON, newline included, without HTML
 // escaping (the text stays as it was in CloudTrail).
 func encodeJSON(v any) ([]byte, error) {
+	if f, ok := v.(*finding.Finding); ok {
+		return f.AppendJSONLine(nil)
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

@@ -19,7 +19,7 @@ type CELRule struct {
 	meta      Meta
 	params    map[string]any
 	paramsVal ref.Val
-	cond      *expr.Program // nil: always true
+	cond      *expr.Program  // nil: always true
 	prefilter expr.Prefilter // derived from cond with the rule's own params; nil when none
 	dedup     *expr.Program
 	resources *expr.Program

@@ -185,7 +185,7 @@ func TestPrefilter(t *testing.T) {
 		{`(event.eventSource == "s3.amazonaws.com" || event.eventSource == "iam.amazonaws.com")`, true, false},
 		{`globMatchAnyFold(params.tools, event.userAgent)`, true, true}, // no userAgent: undecided
 		{`globMatchAnyFold(params.tools, event.eventName)`, true, false},
-		{`event.awsRegion in params.mixed`, false, true},  // not only strings: left to CEL
+		{`event.awsRegion in params.mixed`, false, true}, // not only strings: left to CEL
 		{`has(event.awsRegion) || event.awsRegion == "x"`, false, true},
 		{`event.requestParameters.groupId == "sg-1"`, false, true}, // not a prefilter field
 	}
