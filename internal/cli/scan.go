@@ -90,7 +90,8 @@ func (c *ScanCmd) Run(g *Globals) error {
 	if err != nil {
 		return &exitError{ExitError, err}
 	}
-	if sum.InputErrors > 0 {
+	if sum.InputErrors > 0 || sum.RuleErrors > 0 {
+		// Unread input or unevaluated rules: the scan is incomplete, whatever it found.
 		return &exitError{code: ExitError}
 	}
 	if c.FailOn != "never" {
@@ -257,7 +258,7 @@ func printSummary(w io.Writer, s *scan.Summary) {
 		fmt.Fprintf(w, "input errors: %d (%d rejected records, the rest unreadable files; details above and in the dead-letter file)\n", s.InputErrors, s.Rejected)
 	}
 	if s.RuleErrors > 0 {
-		fmt.Fprintf(w, "rule evaluation errors: %d (run with --log-level warn to see them)\n", s.RuleErrors)
+		fmt.Fprintf(w, "rule evaluation errors: %d (each is logged above as \"rule evaluation failed\")\n", s.RuleErrors)
 	}
 	if rss := maxRSS(); rss > 0 {
 		fmt.Fprintf(w, "peak memory: %.1f MiB\n", float64(rss)/(1<<20))

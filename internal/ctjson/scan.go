@@ -220,6 +220,11 @@ func SkipString(b []byte, i int) (end int, escaped bool, err error) {
 		case c < 0x20:
 			return j, escaped, synErr(j, "control character 0x%02x in string", c)
 		default: // non-ASCII: must be valid UTF-8
+			if !utf8.FullRune(b[j:]) {
+				// Possibly a character cut by the end of the buffer: more
+				// input decides (a stream reader reads on).
+				return len(b), escaped, synErr(len(b), "%v in string starting at byte %d", ErrUnexpectedEnd, i)
+			}
 			r, size := utf8.DecodeRune(b[j:])
 			if r == utf8.RuneError && size <= 1 {
 				return j, escaped, synErr(j, "invalid UTF-8 in string")

@@ -106,6 +106,7 @@ func TestFormats(t *testing.T) {
 		{"record missing fields", []byte(`{"Records":[` + rec("a") + `,{"eventName":"X"},` + rec("b") + `]}`), FormatLogFile, "a,b", 1, nil},
 		{"record not an object", []byte(`{"Records":[` + rec("a") + `,42,"s",` + rec("b") + `]}`), FormatLogFile, "a,b", 2, nil},
 		{"unknown event version", []byte(`{"Records":[` + strings.Replace(rec("a"), `"1.08"`, `"2.0"`, 1) + `,` + rec("b") + `]}`), FormatLogFile, "b", 1, nil},
+		{"multibyte utf8 across reads", []byte(`{"Records":[` + strings.Replace(rec("a"), "caf", "日本語 ça", 1) + `,` + strings.Replace(rec("b"), "caf", "€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€", 1) + `]}`), FormatLogFile, "a,b", 0, nil},
 		{"invalid utf8 in record", []byte(`{"Records":[` + rec("a") + `,` + strings.Replace(rec("x"), "caf", "ca\xff", 1) + `,` + rec("b") + `]}`), FormatLogFile, "a,b", 1, nil},
 		{"bad escape in record", []byte(`{"Records":[` + strings.Replace(rec("x"), `\u00e9`, `\u00zz`, 1) + `,` + rec("b") + `]}`), FormatLogFile, "b", 1, nil},
 		{"huge record", []byte(`{"Records":[` + rec("a") + `,` + huge + `,` + rec("b") + `]}`), FormatLogFile, "a,b", 1, nil},
@@ -221,6 +222,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add(gz(cwl("a", "b")))
 	f.Add([]byte("[" + rec("a") + "]"))
 	f.Add([]byte(`{"Records":[{"eventName":"X"},42]}`))
+	f.Add([]byte(`{"Records":[` + strings.Replace(rec("a"), "caf", "日本語 café", 1) + `]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		// Invariants: no panic; every problem is a *RecordError naming the
 		// origin; the result does not depend on how the stream is chunked;

@@ -120,7 +120,7 @@ func (r *CELRule) matchEvent(e *event.Event, s *Scratch, params ref.Val) (bool, 
 		if errors.Is(err, expr.ErrNoData) {
 			return false, nil
 		}
-		return false, &EvalError{RuleID: r.meta.ID, EventID: e.ID, Err: err}
+		return false, &EvalError{RuleID: r.meta.ID, EventID: strings.Clone(e.ID), Err: err}
 	}
 	return ok, nil
 }

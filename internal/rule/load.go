@@ -414,20 +414,51 @@ func (l *loader) match(r *CELRule, n *yaml.Node) {
 func (l *loader) params(spec ruleSpec, ov RuleOverride, n *yaml.Node) map[string]any {
 	p := map[string]any{}
 	maps.Copy(p, spec.Params)
-	for k := range spec.Params {
+	for k, def := range spec.Params {
 		if v, ok := l.ov.Params[k]; ok {
-			p[k] = v
 			l.usedGlobal[k] = true
+			if kindOf(v) != kindOf(def) {
+				l.errs = append(l.errs, fmt.Errorf("config: parameter %q must be a %s, like the default of rule %s (%s:%d), not a %s",
+					k, kindOf(def), spec.ID, l.name, n.Line, kindOf(v)))
+				continue
+			}
+			p[k] = v
 		}
 	}
 	for k, v := range ov.Params {
-		if _, ok := spec.Params[k]; !ok {
+		def, ok := spec.Params[k]
+		if !ok {
 			l.errAt(n, "config: rule %s has no parameter %q", spec.ID, k)
+			continue
+		}
+		if kindOf(v) != kindOf(def) {
+			l.errAt(n, "config: rule %s parameter %q must be a %s like its default, not a %s", spec.ID, k, kindOf(def), kindOf(v))
 			continue
 		}
 		p[k] = v
 	}
 	return p
+}
+
+// kindOf names the shape of a YAML value, for checking parameter overrides
+// against defaults (a string where a list is expected would silently make a
+// rule never match).
+func kindOf(v any) string {
+	switch v.(type) {
+	case []any:
+		return "list"
+	case map[string]any:
+		return "mapping"
+	case string:
+		return "string"
+	case int, int64, float64, uint64:
+		return "number"
+	case bool:
+		return "boolean"
+	case nil:
+		return "null"
+	}
+	return fmt.Sprintf("%T", v)
 }
 
 // compile compiles a CEL expression held by node n, mapping issue positions

@@ -80,6 +80,8 @@ func TestLoadOverrides(t *testing.T) {
 		"unknown global param": {Params: map[string]any{"nope": 1}},
 		"unknown rule param":   {Rules: map[string]RuleOverride{"test-stop-logging": {Params: map[string]any{"nope": 1}}}},
 		"bad severity":         {Rules: map[string]RuleOverride{"test-stop-logging": {Severity: "urgent"}}},
+		"global param kind":    {Params: map[string]any{"ignored_trails": "scratch"}},
+		"rule param kind":      {Rules: map[string]RuleOverride{"test-stop-logging": {Params: map[string]any{"ignored_trails": map[string]any{}}}}},
 	} {
 		if _, err := loadFiles(t, ov, "good.yaml"); err == nil {
 			t.Errorf("%s: want an error", name)

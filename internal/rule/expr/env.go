@@ -17,6 +17,7 @@ import (
 	"cel.dev/cel-go/common/cost"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
+	"cel.dev/cel-go/common/types/traits"
 	"cel.dev/cel-go/ext"
 	"cel.dev/cel-go/interpreter"
 
@@ -91,13 +92,18 @@ func (e *Env) Compile(src string, want *cel.Type) (*Program, error) {
 	if out := ast.OutputType(); want != nil && !out.IsExactType(want) && !out.IsExactType(cel.DynType) {
 		return nil, &CompileError{Issues: []Issue{{Line: 1, Msg: fmt.Sprintf("expression has type %s, want %s", out, want)}}}
 	}
+	if issues := checkBounded(ast); len(issues) > 0 {
+		return nil, &CompileError{Issues: issues}
+	}
 	est, err := e.env.EstimateCost(ast, sizeEstimator{})
 	if err == nil && est.Min > CostLimit {
 		return nil, &CompileError{Issues: []Issue{{Line: 1, Msg: fmt.Sprintf("expression costs at least %d, over the limit of %d", est.Min, CostLimit)}}}
 	}
-	// Without comprehensions an expression does work linear in its own size
-	// and its inputs' lengths: no cost tracking needed. With them, every
-	// evaluation is metered and stopped at CostLimit.
+	// Without comprehensions (and with the superlinear functions refused
+	// above unless their arguments are constants) an expression does work
+	// linear in its own size and its inputs' lengths, which the decoder
+	// bounds: no metering needed. With comprehensions, every evaluation is
+	// metered and stopped at CostLimit.
 	popts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize)}
 	if hasComprehension(ast.NativeRep().Expr()) {
 		popts = append(popts, cel.CostLimit(CostLimit), cel.InterruptCheckFrequency(100))
@@ -209,10 +215,14 @@ func toVal(v any) ref.Val {
 		for i, e := range x {
 			l[i] = toVal(e)
 		}
-		return types.NewRefValList(types.DefaultTypeAdapter, l)
+		return &paramList{types.NewRefValList(types.DefaultTypeAdapter, l)}
 	}
 	return types.DefaultTypeAdapter.NativeToValue(v)
 }
+
+// paramList marks a list that comes from a rule's parameters: it lives as
+// long as the rule, so work derived from it (compiled patterns) is cached.
+type paramList struct{ traits.Lister }
 
 // normalizeParams turns YAML-decoded values (int, map[string]any, []any) into
 // the kinds CEL adapts natively.

@@ -68,11 +68,35 @@ func TestEval(t *testing.T) {
 
 func TestCompileErrors(t *testing.T) {
 	env, _ := NewEnv()
-	for _, src := range []string{`event.eventName ==`, `undefinedVar == 1`, `1 + "a"`, `"not a bool"`} {
+	for _, src := range []string{`event.eventName ==`, `undefinedVar == 1`, `1 + "a"`, `"not a bool"`,
+		// Unbounded with event data: refused when loaded.
+		`event.userAgent.replace("", event.userAgent) == ""`,
+		`event.userAgent.replace(event.eventName, "x") == ""`,
+		`event.requestParameters.a.distinct().size() > 1`,
+		`event.userAgent.indexOf(event.eventName) > 0`,
+		`event.userAgent.matches(event.eventName)`,
+		`matches(event.userAgent, event.eventName)`,
+		`sets.contains(event.requestParameters.a, event.requestParameters.b)`,
+	} {
 		_, err := env.Compile(src, cel.BoolType)
 		var ce *CompileError
 		if !errors.As(err, &ce) || len(ce.Issues) == 0 {
 			t.Errorf("Compile(%q) err = %v, want a CompileError", src, err)
+		}
+	}
+}
+
+func TestBoundedAllowed(t *testing.T) {
+	env, _ := NewEnv()
+	for _, src := range []string{
+		`event.userAgent.replace("a", "bb") != ""`,
+		`event.userAgent.indexOf("boto") >= 0`,
+		`event.userAgent.matches("^aws-cli/")`,
+		`event.userAgent.matches(params.re)`,
+		`sets.contains(event.requestParameters.a, ["x", "y"])`,
+	} {
+		if _, err := env.Compile(src, cel.BoolType); err != nil {
+			t.Errorf("Compile(%q): %v", src, err)
 		}
 	}
 }

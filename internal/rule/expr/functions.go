@@ -186,8 +186,9 @@ func compileGlobList(list traits.Lister, fold bool) ([]*glob, error) {
 	if fold {
 		cache = &globLists[1]
 	}
-	// Only pointer-typed lists can be map keys safely (and are stable).
-	cacheable := reflect.TypeOf(list).Kind() == reflect.Pointer
+	// Only parameter lists live long enough to be worth caching (and to be
+	// safe keys: lists built from event data point into the record buffer).
+	_, cacheable := list.(*paramList)
 	if cacheable {
 		if g, ok := cache.Load(list); ok {
 			return g.([]*glob), nil
