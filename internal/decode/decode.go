@@ -249,23 +249,45 @@ func (rn *run) stream(w *window) error {
 				return err
 			}
 		case errors.Is(err, errTooLarge):
-			if err := rn.reject(off, nil, fmt.Errorf("%w (%d bytes)", ErrRecordTooLarge, 4*rn.d.opts.MaxRecordBytes)); err != nil {
+			if err := rn.reject(off, w.buf[w.pos:min(w.n, w.pos+80)], fmt.Errorf("%w (%d bytes)", ErrRecordTooLarge, 4*rn.d.opts.MaxRecordBytes)); err != nil {
 				return err
 			}
-			if !w.skipStructural() {
-				return rn.fatal(w.offset(), ErrTruncated)
+			if err := rn.resync(w, 64<<10); err != nil {
+				return err
 			}
 		default:
-			// A broken object: reject it and go on with the next line.
+			// A broken object: reject it and go on with the next one.
 			w.ensure(80)
 			if err := rn.reject(off, w.buf[w.pos:min(w.n, w.pos+80)], relocate(err, off)); err != nil {
 				return err
 			}
-			if !w.skipLine() {
-				return rn.readErr(w)
+			span := 64 << 10
+			var se *ctjson.SyntaxError
+			if errors.As(err, &se) {
+				span = int(min(se.Offset+1, int64(span)))
+			}
+			if err := rn.resync(w, span); err != nil {
+				return err
 			}
 		}
 	}
+}
+
+// resync steps over a bad top-level value: by structure when it is a
+// pretty-printed document (it spans lines within its first span bytes), else
+// to the end of its line, as JSON Lines are framed. It returns an error only
+// when the payload ends or cannot be read.
+func (rn *run) resync(w *window, span int) error {
+	if w.multiline(span) {
+		if !w.skipStructural() {
+			return rn.fatal(w.offset(), ErrTruncated)
+		}
+		return nil
+	}
+	if !w.skipLine() {
+		return rn.readErr(w)
+	}
+	return nil
 }
 
 // startsWithRecords reports whether the object at pos starts with the key
@@ -423,6 +445,9 @@ func (rn *run) element(raw []byte, off int64, topLevel bool) error {
 // parsed handles a complete object: a record (e), or, when err says it has no
 // eventSource, maybe an envelope; anything else is rejected.
 func (rn *run) parsed(raw []byte, e *event.Event, err error, off int64, topLevel bool) error {
+	if err == nil && len(raw) > rn.d.opts.MaxRecordBytes {
+		return rn.reject(off, raw, fmt.Errorf("%w (%d bytes)", ErrRecordTooLarge, rn.d.opts.MaxRecordBytes))
+	}
 	if err == nil {
 		if topLevel && rn.st.Format == "" {
 			rn.st.Format = FormatRecord
@@ -478,6 +503,9 @@ func (rn *run) envelope(raw []byte, off int64) (bool, error) {
 		}
 		if rn.st.Format == "" || rn.st.Format == FormatRecord {
 			rn.st.Format = FormatEventBridge
+		}
+		if len(detail) > rn.d.opts.MaxRecordBytes {
+			return true, rn.reject(off, detail, fmt.Errorf("EventBridge detail: %w (%d bytes)", ErrRecordTooLarge, rn.d.opts.MaxRecordBytes))
 		}
 		e, err := rn.d.parser.Parse(detail)
 		if err != nil {
@@ -561,6 +589,9 @@ func (rn *run) envelope(raw []byte, off int64) (bool, error) {
 // message decodes one CloudWatch Logs message: a record as text. The bytes
 // are its own (a copy), so the event may alias them.
 func (rn *run) message(b []byte, off int64) error {
+	if len(b) > rn.d.opts.MaxRecordBytes {
+		return rn.reject(off, b, fmt.Errorf("log event message: %w (%d bytes)", ErrRecordTooLarge, rn.d.opts.MaxRecordBytes))
+	}
 	i := ctjson.SkipSpace(b, 0)
 	end, err := ctjson.Skip(b, i)
 	if err == nil && ctjson.SkipSpace(b, end) != len(b) {

@@ -116,6 +116,10 @@ func TestFormats(t *testing.T) {
 		{"not json", []byte("hello world"), "", "", 0, ErrNotCloudTrail},
 		{"not cloudtrail", []byte(`{"foo":1}`), "", "", 1, nil},
 		{"digest file", []byte(`{"awsAccountId":"1","digestPublicKeyFingerprint":"ab","logFiles":[]}`), "", "", 1, nil},
+		{"huge json line", []byte(rec("a") + "\n" + huge + "\n" + rec("b") + "\n"), FormatJSONLines, "a,b", 1, nil},
+		{"huge truncated json line", []byte(rec("a") + "\n" + huge[:len(huge)-100] + "\n" + rec("b") + "\n" + rec("c") + "\n"), FormatJSONLines, "a,b,c", 1, nil},
+		{"pretty printed stream with a bad record", []byte(pretty(rec("a")) + "\n" + pretty(`{"eventSource": "s", "x": tru, "y": [1,
+2]}`) + "\n" + pretty(rec("b"))), FormatJSONLines, "a,b", 1, nil},
 		{"bad json line", []byte(rec("a") + "\n{\"eventSource\": oops}\n" + rec("b") + "\n"), FormatJSONLines, "a,b", 1, nil},
 		{"garbage line", []byte(rec("a") + "\nnot json\n" + rec("b") + "\n"), FormatJSONLines, "a,b", 1, nil},
 		{"empty", []byte("  \n"), "", "", 0, errAny},
@@ -156,6 +160,16 @@ func TestFormats(t *testing.T) {
 }
 
 var errAny = errors.New("any error")
+
+// pretty re-indents a JSON document over several lines.
+func pretty(s string) string {
+	var v any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		return strings.ReplaceAll(s, ",", ",\n  ")
+	}
+	b, _ := json.MarshalIndent(v, "", "  ")
+	return string(b)
+}
 
 func TestRejectPositions(t *testing.T) {
 	payload := []byte(`{"Records":[` + rec("a") + `,{"eventName":"X"},` + rec("b") + `]}`)

@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"bytes"
 	"errors"
 	"io"
 
@@ -128,7 +129,7 @@ func (w *window) value(limit int) ([]byte, error) {
 		if len(avail) > limit {
 			return nil, errTooLarge
 		}
-		if !w.fill() {
+		if !w.more(len(avail)) {
 			if w.rerr != nil {
 				return nil, w.rerr
 			}
@@ -138,6 +139,18 @@ func (w *window) value(limit int) ([]byte, error) {
 			return nil, err // truncated
 		}
 	}
+}
+
+// more reads until the unread part is at least twice had (so a large value
+// is re-scanned a logarithmic number of times, not once per read), or the
+// stream ends. It reports whether anything was read.
+func (w *window) more(had int) bool {
+	if !w.fill() {
+		return false
+	}
+	for w.n-w.pos < 2*had && w.fill() {
+	}
+	return true
 }
 
 // record is value for an object at pos, parsed as a CloudTrail record in
@@ -162,7 +175,7 @@ func (w *window) record(limit int, p *event.Parser, into *event.Event) ([]byte, 
 		if len(avail) > limit {
 			return nil, nil, nil, errTooLarge
 		}
-		if !w.fill() {
+		if !w.more(len(avail)) {
 			if w.rerr != nil {
 				return nil, nil, nil, w.rerr
 			}
@@ -227,6 +240,14 @@ func (w *window) skipStructural() bool {
 			return false
 		}
 	}
+}
+
+// multiline reports whether the value at pos spans lines within its first
+// n bytes (a pretty-printed document rather than a JSON Lines record).
+func (w *window) multiline(n int) bool {
+	w.ensure(n)
+	end := min(w.n, w.pos+n)
+	return bytes.IndexByte(w.buf[w.pos:end], '\n') >= 0
 }
 
 // skipLine consumes up to and including the next newline.
