@@ -211,6 +211,9 @@ func (rn *run) stream(w *window) error {
 	}
 	objects := 0
 	for {
+		if err := rn.ctx.Err(); err != nil {
+			return err
+		}
 		c, ok := w.peek()
 		if !ok {
 			return rn.readErr(w)

@@ -26,6 +26,11 @@ import (
 // Result is what one delivery produced.
 type Result struct {
 	Delivery *source.Delivery
+	// Partial is set on the intermediate results of a large delivery: they
+	// carry findings found so far (so memory stays bounded and findings flow
+	// before the delivery ends); the last result of a delivery is not partial
+	// and is the only one to carry Decode, Err and the acknowledgement.
+	Partial bool
 	// Skipped is set when Filter said the delivery needs no reading.
 	Skipped bool
 	// Findings raised by the delivery's events (the events are gone: each
@@ -131,7 +136,7 @@ func Run(ctx context.Context, cfg Config, c *Counters) (Stats, error) {
 	var workers sync.WaitGroup
 	for range n {
 		workers.Go(func() {
-			w := &worker{cfg: &cfg, dec: decode.New(cfg.Decode), eng: cfg.Engine.NewWorker(), c: c, log: log}
+			w := &worker{cfg: &cfg, dec: decode.New(cfg.Decode), eng: cfg.Engine.NewWorker(), c: c, log: log, results: results}
 			for d := range deliveries {
 				r := w.process(ctx, d)
 				select {
@@ -160,7 +165,9 @@ func Run(ctx context.Context, cfg Config, c *Counters) (Stats, error) {
 			sinkErr = fmt.Errorf("sink: %w", err)
 			cancel(sinkErr)
 		}
-		c.Files.Add(1)
+		if !r.Partial {
+			c.Files.Add(1)
+		}
 	}
 	wg.Wait()
 	if sinkErr != nil {
@@ -178,9 +185,14 @@ type worker struct {
 	eng    *engine.Worker
 	c      *Counters
 	log    *slog.Logger
-	res    *Result
-	events int64 // not yet added to c.Events
+	res     *Result
+	events  int64 // not yet added to c.Events
+	results chan<- *Result
 }
+
+// maxHeldFindings is how many findings a worker holds before it hands them
+// to the sink as a partial result.
+const maxHeldFindings = 1000
 
 func (w *worker) process(ctx context.Context, d *source.Delivery) *Result {
 	r := &Result{Delivery: d}
@@ -217,6 +229,9 @@ func (w *worker) Event(ctx context.Context, e *event.Event) error {
 	if w.events == 4096 {
 		w.c.Events.Add(w.events)
 		w.events = 0
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 	}
 	var errs []error
 	n := len(w.res.Findings)
@@ -227,6 +242,15 @@ func (w *worker) Event(ctx context.Context, e *event.Event) error {
 	}
 	for _, f := range w.res.Findings[n:] {
 		f.Origin = w.res.Delivery.Origin
+	}
+	if len(w.res.Findings) >= maxHeldFindings {
+		part := &Result{Delivery: w.res.Delivery, Partial: true, Findings: w.res.Findings, RuleErrors: w.res.RuleErrors}
+		w.res.Findings, w.res.RuleErrors = nil, 0
+		select {
+		case w.results <- part:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	return nil
 }

@@ -243,6 +243,9 @@ func (s *sink) filter(ctx context.Context, d *source.Delivery) (bool, error) {
 func (s *sink) Result(ctx context.Context, r *pipeline.Result) error {
 	sum := s.sum
 	d := r.Delivery
+	if r.Partial {
+		return s.findings(ctx, r)
+	}
 	if r.Skipped {
 		if d.Kind == source.LogFile {
 			sum.Skipped++
@@ -253,11 +256,29 @@ func (s *sink) Result(ctx context.Context, r *pipeline.Result) error {
 	}
 	sum.Files++
 	sum.Events += r.Decode.Events
-	sum.RuleErrors += r.RuleErrors
 	if r.Err != nil {
 		sum.InputErrors++
 		fmt.Fprintf(s.o.Errors, "error: %v\n", r.Err)
 	}
+	if err := s.findings(ctx, r); err != nil {
+		return err
+	}
+	// A delivery is acknowledged once its findings are stored (the outbox
+	// guarantees their delivery). One with a delivery-level error is not:
+	// the next run reads it again and reports the problem again.
+	if r.Err == nil && d.Origin != "-" && !d.ModTime.IsZero() {
+		if err := s.o.Store.Checkpoint(ctx, d.Origin, stamp(d, s.ruleset), r.Decode.Events); err != nil {
+			return err // the store names the origin
+		}
+	}
+	return nil
+}
+
+// findings counts, stores and dispatches a result's findings.
+func (s *sink) findings(ctx context.Context, r *pipeline.Result) error {
+	sum := s.sum
+	d := r.Delivery
+	sum.RuleErrors += r.RuleErrors
 	for _, f := range r.Findings {
 		if s.seen[f.ID] {
 			continue // one finding per dedup key, however many events share it
@@ -279,18 +300,7 @@ func (s *sink) Result(ctx context.Context, r *pipeline.Result) error {
 			return fmt.Errorf("dispatch findings of %s: %w", d.Origin, err)
 		}
 	}
-	if err := s.flush(ctx); err != nil {
-		return err
-	}
-	// A delivery is acknowledged once its findings are stored (the outbox
-	// guarantees their delivery). One with a delivery-level error is not:
-	// the next run reads it again and reports the problem again.
-	if r.Err == nil && d.Origin != "-" && !d.ModTime.IsZero() {
-		if err := s.o.Store.Checkpoint(ctx, d.Origin, stamp(d, s.ruleset), r.Decode.Events); err != nil {
-			return err // the store names the origin
-		}
-	}
-	return nil
+	return s.flush(ctx)
 }
 
 // quarantine reports each rejected record on the error stream and keeps it
