@@ -250,8 +250,8 @@ func printSummary(w io.Writer, s *scan.Summary) {
 	}
 	for _, r := range s.Output.Routes {
 		if r.Retried+r.DeadLettered+r.DeadLetterFailed+r.Abandoned > 0 {
-			fmt.Fprintf(w, "output %s: %d sent, %d retried, %d dead-lettered, %d dead-letter failures, %d abandoned\n",
-				r.Output, r.Sent, r.Retried, r.DeadLettered, r.DeadLetterFailed, r.Abandoned)
+			fmt.Fprintf(w, "output %s: %d sent, %d retried, %d dead-lettered (%d because it fell behind), %d dead-letter failures, %d abandoned\n",
+				r.Output, r.Sent, r.Retried, r.DeadLettered, r.Spilled, r.DeadLetterFailed, r.Abandoned)
 		}
 	}
 	if s.InputErrors > 0 {

@@ -29,8 +29,14 @@ type DispatchOptions struct {
 	// stall its route indefinitely.
 	MaxRetryAfter time.Duration
 	// QueueSize is the capacity of each route's queue (default 64). When it is
-	// full, Dispatch blocks.
+	// full, Dispatch blocks, for at most SpillAfter.
 	QueueSize int
+	// SpillAfter bounds how long Dispatch waits for room in one route's
+	// queue (default 5s). Past it the finding is dead-lettered for that route
+	// at once (counted as Spilled and DeadLettered), so that an output that is
+	// down slows the others and the scan by at most this much per finding
+	// rather than by its whole retry schedule.
+	SpillAfter time.Duration
 	// MaxBatch is the most findings handed to one SendBatch call (default 100).
 	MaxBatch int
 	// OnDone, if set, is called once per finding when every route it was
@@ -49,6 +55,9 @@ type DispatchOptions struct {
 }
 
 func (o *DispatchOptions) setDefaults() {
+	if o.SpillAfter <= 0 {
+		o.SpillAfter = 5 * time.Second
+	}
 	if o.BackoffBase <= 0 {
 		o.BackoffBase = 500 * time.Millisecond
 	}
@@ -107,6 +116,9 @@ type RouteStats struct {
 	// Abandoned counts the findings of DeadLettered and DeadLetterFailed
 	// that were given up on because Close's deadline passed.
 	Abandoned int64
+	// Spilled counts the findings of DeadLettered that were dead-lettered
+	// because the route's queue stayed full (see SpillAfter).
+	Spilled int64
 }
 
 // Stats holds the counters of every route, in route order.
@@ -150,7 +162,7 @@ type routeWorker struct {
 	ch          chan job
 	log         *slog.Logger
 
-	sent, retried, deadLettered, dlFailed, abandoned atomic.Int64
+	sent, retried, deadLettered, dlFailed, abandoned, spilled atomic.Int64
 }
 
 // job is one finding on one route.
@@ -252,11 +264,27 @@ func (d *Dispatcher) Dispatch(ctx context.Context, fs []*finding.Finding) error 
 			if err := ctx.Err(); err != nil {
 				return fmt.Errorf("dispatch finding %d of %d: %w", i+1, len(fs), err)
 			}
+			j := job{f: f, t: t}
 			select {
-			case r.ch <- job{f: f, t: t}:
+			case r.ch <- j:
+				continue
+			default:
+			}
+			timer := time.NewTimer(d.opts.SpillAfter)
+			select {
+			case r.ch <- j:
+				timer.Stop()
+			case <-timer.C:
+				// The output is not keeping up (down, or throttled): keep the
+				// finding in the dead letter for it and go on with the others.
+				r.spilled.Add(1)
+				j.err = fmt.Errorf("output %s is not keeping up: its queue of %d stayed full for %s", r.out.Name(), cap(r.ch), d.opts.SpillAfter)
+				r.deadLetter(j, 0, false)
 			case <-ctx.Done():
+				timer.Stop()
 				return fmt.Errorf("dispatch finding %d of %d: %w", i+1, len(fs), ctx.Err())
 			case <-d.quit:
+				timer.Stop()
 				return fmt.Errorf("dispatch finding %d of %d: %w", i+1, len(fs), ErrClosed)
 			}
 		}
@@ -323,6 +351,7 @@ func (d *Dispatcher) Stats() Stats {
 			DeadLettered:     r.deadLettered.Load(),
 			DeadLetterFailed: r.dlFailed.Load(),
 			Abandoned:        r.abandoned.Load(),
+			Spilled:          r.spilled.Load(),
 		}
 	}
 	return s
