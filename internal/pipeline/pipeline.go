@@ -180,11 +180,11 @@ func Run(ctx context.Context, cfg Config, c *Counters) (Stats, error) {
 }
 
 type worker struct {
-	cfg    *Config
-	dec    *decode.Decoder
-	eng    *engine.Worker
-	c      *Counters
-	log    *slog.Logger
+	cfg     *Config
+	dec     *decode.Decoder
+	eng     *engine.Worker
+	c       *Counters
+	log     *slog.Logger
 	res     *Result
 	events  int64 // not yet added to c.Events
 	results chan<- *Result
