@@ -83,6 +83,11 @@ func (c *DeadletterReplayCmd) Run(g *Globals) error {
 	if err != nil {
 		return &exitError{ExitError, err}
 	}
+	unlock, err := deadletter.Lock(path)
+	if err != nil {
+		return &exitError{ExitError, err}
+	}
+	defer unlock()
 	entries, err := deadletter.Read(path)
 	if err != nil {
 		return &exitError{ExitError, err}

@@ -69,7 +69,8 @@ var ErrClosed = errors.New("dead-letter file closed")
 
 // File is an open dead-letter file. It is safe for concurrent use.
 type File struct {
-	path string
+	path   string
+	unlock func() error // releases the shared lock held while open
 
 	mu     sync.Mutex
 	f      *os.File
@@ -85,16 +86,37 @@ func Open(path string) (*File, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open dead-letter file: %w", err)
 	}
+	unlock, err := lockFile(path, false, false)
+	if err != nil {
+		return nil, err
+	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
+		unlock()
 		return nil, fmt.Errorf("open dead-letter file: %w", err)
 	}
 	size, err := terminateLastLine(f)
 	if err != nil {
 		f.Close()
+		unlock()
 		return nil, fmt.Errorf("open dead-letter file %s: %w", path, err)
 	}
-	return &File{path: path, f: f, size: size}, nil
+	return &File{path: path, unlock: unlock, f: f, size: size}, nil
+}
+
+// ErrBusy is returned by Lock when a writer (a running scan) has the file
+// open: try again once it has finished.
+var ErrBusy = errors.New("the dead-letter file is open in another process")
+
+// Lock takes the exclusive lock that Rewrite's callers must hold from
+// their Read to their Rewrite, so that no entry appended meanwhile by another
+// process is lost. It fails at once with ErrBusy while a File is open on the
+// path (in this process or another). Call the returned function to release.
+func Lock(path string) (unlock func() error, err error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("lock dead-letter file: %w", err)
+	}
+	return lockFile(path, true, true)
 }
 
 // terminateLastLine appends a newline to f if it is not empty and does not end
@@ -172,7 +194,7 @@ func (d *File) Close() error {
 		return nil
 	}
 	d.closed = true
-	return errors.Join(d.f.Sync(), d.f.Close())
+	return errors.Join(d.f.Sync(), d.f.Close(), d.unlock())
 }
 
 // LineError is a dead-letter line that could not be decoded.

@@ -97,10 +97,12 @@ func TestWriteReadRewriteRoundTrip(t *testing.T) {
 	if got, err := Read(path); err != nil || len(got) != 0 {
 		t.Errorf("after empty Rewrite: Read = %v, %v", got, err)
 	}
-	// No temporary files are left behind.
+	// No temporary files are left behind (the lock file stays, by design).
 	files, _ := os.ReadDir(filepath.Dir(path))
-	if len(files) != 1 {
-		t.Errorf("directory holds %d files, want 1: %v", len(files), files)
+	for _, f := range files {
+		if f.Name() != filepath.Base(path) && f.Name() != filepath.Base(path)+".lock" {
+			t.Errorf("leftover file %s", f.Name())
+		}
 	}
 
 	// Reopening appends.
@@ -260,4 +262,34 @@ func TestOpenTerminatesTornLine(t *testing.T) {
 	if len(lines) != 3 || !json.Valid([]byte(lines[2])) {
 		t.Fatalf("file lines = %q", lines)
 	}
+}
+
+func TestLockExcludesWriters(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "dl.jsonl")
+	f, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Lock(path); !errors.Is(err, ErrBusy) {
+		t.Fatalf("Lock with a writer open: err = %v, want ErrBusy", err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := Lock(path)
+	if err != nil {
+		t.Fatalf("Lock after Close: %v", err)
+	}
+	unlock()
+	// Several writers share the file.
+	a, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	b.Close()
 }
