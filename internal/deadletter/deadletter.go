@@ -47,8 +47,15 @@ type Entry struct {
 	Origin string `json:"origin,omitempty"`
 	// Finding is the undelivered finding, for KindFinding.
 	Finding *finding.Finding `json:"finding,omitempty"`
-	// Record is the raw quarantined record, for KindRecord.
+	// Record is the raw quarantined record, for KindRecord, when it is
+	// valid JSON.
 	Record json.RawMessage `json:"record,omitempty"`
+	// RecordBytes holds the quarantined record's exact bytes when they are
+	// not valid JSON (base64 in the file).
+	RecordBytes []byte `json:"record_bytes,omitempty"`
+	// Index and Offset locate a quarantined record in its origin.
+	Index  int   `json:"index,omitempty"`
+	Offset int64 `json:"offset,omitempty"`
 }
 
 func (e *Entry) validate() error {

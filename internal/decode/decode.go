@@ -46,7 +46,15 @@ type RecordError struct {
 	Err    error
 	// Excerpt is the start of the record, printable, for the operator.
 	Excerpt string
+	// Record is a copy of the whole record when it is at most
+	// MaxQuarantineBytes long (nil otherwise, or when the record's extent is
+	// unknown), so that it can be quarantined and examined later.
+	Record []byte
 }
+
+// MaxQuarantineBytes bounds the copy of a rejected record kept in a
+// RecordError (an excerpt is always kept).
+const MaxQuarantineBytes = 256 << 10
 
 func (e *RecordError) Error() string {
 	if e.Index < 0 {
@@ -180,6 +188,9 @@ func (rn *run) readErr(w *window) error {
 func (rn *run) reject(off int64, raw []byte, err error) error {
 	rn.st.Rejected++
 	re := &RecordError{Origin: rn.origin, Index: rn.idx, Offset: off, Err: err, Excerpt: excerpt(raw)}
+	if len(raw) > 0 && len(raw) <= MaxQuarantineBytes && wholeRecord(err) {
+		re.Record = bytes.Clone(raw)
+	}
 	rn.idx++
 	if herr := rn.h.Reject(rn.ctx, re); herr != nil {
 		return herr
@@ -608,6 +619,13 @@ func (rn *run) message(b []byte, off int64) error {
 		return rn.reject(off, b, fmt.Errorf("log event message: %w", err))
 	}
 	return rn.event(e)
+}
+
+// wholeRecord reports whether the bytes given with a rejection are the whole
+// record (and not just the first bytes of a broken or oversized one).
+func wholeRecord(err error) bool {
+	var se *ctjson.SyntaxError
+	return !errors.As(err, &se) && !errors.Is(err, ErrRecordTooLarge)
 }
 
 // excerpt renders the start of a record for an error message.

@@ -182,6 +182,9 @@ func TestRejectPositions(t *testing.T) {
 	if r.Index != 1 || r.Offset != wantOff || !strings.Contains(r.Error(), "test://p: record 1 at byte") || r.Excerpt != `{"eventName":"X"}` {
 		t.Fatalf("reject = %+v (%v), want index 1 offset %d", r, r, wantOff)
 	}
+	if string(r.Record) != `{"eventName":"X"}` {
+		t.Fatalf("reject does not keep the whole record: %q", r.Record)
+	}
 	var fe *event.FieldError
 	if !errors.As(r, &fe) || fe.Field != "eventSource" {
 		t.Fatalf("reject does not name the field: %v", r)

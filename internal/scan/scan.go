@@ -6,6 +6,7 @@ package scan
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -321,9 +322,15 @@ func (q *quarantine) Reject(ctx context.Context, err *decode.RecordError) error 
 	if q.dl == nil {
 		return nil
 	}
-	e := deadletter.Entry{Time: time.Now().UTC(), Kind: deadletter.KindRecord, Error: err.Error(), Origin: err.Origin}
-	if err.Excerpt != "" {
-		e.Record, _ = jsonString(err.Excerpt)
+	e := deadletter.Entry{Time: time.Now().UTC(), Kind: deadletter.KindRecord, Error: err.Error(), Origin: err.Origin,
+		Index: err.Index, Offset: err.Offset}
+	switch {
+	case len(err.Record) > 0 && json.Valid(err.Record):
+		e.Record = err.Record
+	case len(err.Record) > 0:
+		e.RecordBytes = err.Record
+	case err.Excerpt != "":
+		e.Record, _ = jsonString(err.Excerpt) // only the start is known
 	}
 	if werr := q.dl.Write(ctx, e); werr != nil {
 		q.log.Error("dead-letter write failed", "origin", err.Origin, "err", werr)
