@@ -46,7 +46,7 @@ func TestScanExitCodes(t *testing.T) {
 		want    int
 	}{
 		{"no finding from the whole pack", []string{listBuckets(1)}, []string{"--fail-on", "info"}, true, ExitOK},
-		{"high finding reaches --fail-on high", []string{stopLogging(1)}, []string{"--fail-on", "high"}, true, ExitFindings},
+		{"high finding reaches --fail-on high", []string{stopLogging(1)}, []string{"--fail-on", "high"}, false, ExitFindings},
 		{"default --fail-on is high", []string{listBuckets(1), stopLogging(2)}, nil, false, ExitFindings},
 		{"high finding below --fail-on critical", []string{stopLogging(1)}, []string{"--fail-on", "critical"}, false, ExitOK},
 		{"info finding reaches --fail-on info", []string{startLogging(1)}, []string{"--fail-on", "info"}, false, ExitFindings},
@@ -368,6 +368,54 @@ func TestScanJSONL(t *testing.T) {
 	}
 }
 
+// TestScanJSONLRawEvent: the event of a finding is the input record as it
+// was, only compacted onto one line when it spanned several.
+func TestScanJSONLRawEvent(t *testing.T) {
+	isolate(t)
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, []byte(stopLogging(1)), "\t\t", "  "); err != nil {
+		t.Fatal(err)
+	}
+	crlf := strings.ReplaceAll(pretty.String(), "\n", "\r\n")
+	tests := []struct {
+		name string
+		rec  string // the record as written in the log file
+		file func(rec string) string
+	}{
+		{"compact", stopLogging(1), func(rec string) string { return logFile(rec) }},
+		{"escapes and HTML characters kept as written", strings.Replace(stopLogging(1), `"management-events"`, `"caf\u00e9 <b>&amp;</b> \u2028 \"q\" \/ é"`, 1),
+			func(rec string) string { return logFile(rec) }},
+		{"pretty-printed", pretty.String(), func(rec string) string { return "{\n\t\"Records\": [\n\t\t" + rec + "\n\t]\n}\n" }},
+		{"pretty-printed with CRLF", crlf, func(rec string) string { return "{\r\n\"Records\": [\r\n" + rec + "\r\n]\r\n}\r\n" }},
+		{"JSON Lines of records", stopLogging(1), func(rec string) string { return rec + "\n" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := writeFile(t, t.TempDir(), "a.json", []byte(tt.file(tt.rec)))
+			args := append([]string{"scan", "--format", "jsonl", "--no-store", "--fail-on", "never"}, loggingPack...)
+			r := runCLI(t, append(args, p)...)
+			r.wantCode(t, ExitOK)
+			var want bytes.Buffer
+			if err := json.Compact(&want, []byte(tt.rec)); err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+			if len(lines) != 2 {
+				t.Fatalf("%d lines, want one per finding (2):\n%s", len(lines), r.stdout)
+			}
+			for _, line := range lines {
+				var m struct{ Event json.RawMessage }
+				if err := json.Unmarshal([]byte(line), &m); err != nil {
+					t.Fatalf("%v: %s", err, line)
+				}
+				if !bytes.Equal(m.Event, want.Bytes()) {
+					t.Errorf("event:\n got %s\nwant %s", m.Event, want.Bytes())
+				}
+			}
+		})
+	}
+}
+
 // TestScanJSONLCorpus scans the real invictus-cloudtrail corpus: every
 // finding's event is the record of the log file, byte for byte.
 func TestScanJSONLCorpus(t *testing.T) {
@@ -535,6 +583,22 @@ func TestScanCheckpoints(t *testing.T) {
 		}
 		if !strings.Contains(r.stderr, "scanned 1 files (1 skipped as already read") {
 			t.Errorf("summary:\n%s", r.stderr)
+		}
+	})
+
+	t.Run("other rules read every file again", func(t *testing.T) {
+		r := scan("--rules", ruleDir(t, "good"))
+		r.wantCode(t, ExitFindings)
+		got := keys(decodeFindings(t, r.stdout))
+		if len(got) != 3 || !got[eventID(1)+" test-trail-stopped"] {
+			t.Errorf("findings %v, want only the new rule's (3)", got)
+		}
+		if !strings.Contains(r.stderr, "scanned 2 files (0 skipped as already read") {
+			t.Errorf("summary:\n%s", r.stderr)
+		}
+		r = scan("--rules", ruleDir(t, "good"))
+		if !strings.Contains(r.stderr, "scanned 0 files (2 skipped as already read") {
+			t.Errorf("same rules again:\n%s", r.stderr)
 		}
 	})
 }
