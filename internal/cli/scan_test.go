@@ -92,6 +92,7 @@ func TestScanInputErrors(t *testing.T) {
 		stderr    []string // substrings; %s is replaced by the bad file's path
 		survivors []int    // events of the bad file whose findings are reported
 		rejected  int      // records quarantined (0: the file as a whole is unreadable)
+		record    string   // the quarantined record as kept in the dead-letter file
 	}
 	tests := []struct {
 		name  string
@@ -131,7 +132,8 @@ func TestScanInputErrors(t *testing.T) {
 			name: "JSON object without Records",
 			file: "status.json",
 			data: []byte(`{"IsLogging":true,"LatestDeliveryTime":"2023-07-10T12:05:00Z","StartLoggingTime":"2023-07-01T00:00:00Z"}`),
-			want: want{stderr: []string{"rejected: %s: record 0 at byte 0: field eventSource: missing required field"}, rejected: 1},
+			want: want{stderr: []string{"rejected: %s: record 0 at byte 0: field eventSource: missing required field"}, rejected: 1,
+				record: `{"IsLogging":true,"LatestDeliveryTime":"2023-07-10T12:05:00Z","StartLoggingTime":"2023-07-01T00:00:00Z"}`},
 		},
 		{
 			name: "plain text",
@@ -152,7 +154,7 @@ func TestScanInputErrors(t *testing.T) {
 			data: []byte(logFile(noSource, stopLogging(11))),
 			want: want{
 				stderr:    []string{fmt.Sprintf("rejected: %%s: record 0 at byte %d: field eventSource: missing required field", len(logPrefix))},
-				survivors: []int{11}, rejected: 1,
+				survivors: []int{11}, rejected: 1, record: noSource,
 			},
 		},
 		{
@@ -161,7 +163,7 @@ func TestScanInputErrors(t *testing.T) {
 			data: []byte(logFile(stopLogging(10), numSource, stopLogging(12))),
 			want: want{
 				stderr:    []string{fmt.Sprintf("rejected: %%s: record 1 at byte %d: field eventSource: wrong type", offsetOf([]string{stopLogging(10), numSource}, 1))},
-				survivors: []int{10, 12}, rejected: 1,
+				survivors: []int{10, 12}, rejected: 1, record: numSource,
 			},
 		},
 		{
@@ -232,6 +234,11 @@ func TestScanInputErrors(t *testing.T) {
 					records++
 					if e.Origin != bad {
 						t.Errorf("dead-letter entry origin %q, want %q", e.Origin, bad)
+					}
+					// The whole record is kept, byte for byte (as JSON, or
+					// raw when it is not valid JSON).
+					if kept := string(e.Record) + string(e.RecordBytes); tt.want.record != "" && kept != tt.want.record {
+						t.Errorf("quarantined record:\n got %q\nwant %q", kept, tt.want.record)
 					}
 				}
 			}

@@ -513,8 +513,12 @@ func TestRunInputErrors(t *testing.T) {
 				t.Fatalf("%d dead-letter entries, want %d: %+v", len(entries), tt.deadLetters, entries)
 			}
 			for _, e := range entries {
-				if e.Kind != deadletter.KindRecord || e.Origin != bad || !strings.Contains(e.Error, "record 0 at byte 12") {
+				if e.Kind != deadletter.KindRecord || e.Origin != bad || !strings.Contains(e.Error, "record 0 at byte 12") || e.Index != 0 || e.Offset != 12 {
 					t.Errorf("dead-letter entry %+v", e)
+				}
+				// The whole record is kept, as it was, for a human to fix.
+				if string(e.Record) != noSource {
+					t.Errorf("quarantined record:\n got %s\nwant %s", e.Record, noSource)
 				}
 			}
 		})
