@@ -37,7 +37,7 @@ func (e *exitError) Unwrap() error { return e.err }
 
 // Globals are flags every command accepts.
 type Globals struct {
-	Config   string `short:"c" help:"Config file (YAML)." type:"path" env:"TRAILWARDEN_CONFIG"`
+	Config   string `short:"c" help:"Config file (YAML); empty for none." env:"TRAILWARDEN_CONFIG"`
 	LogLevel string `help:"Log level: debug, info, warn, error." default:"warn" enum:"debug,info,warn,error"`
 
 	stdout io.Writer

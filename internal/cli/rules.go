@@ -131,13 +131,13 @@ func (c *RulesTestCmd) Run(g *Globals) error {
 		}
 		if pos, neg := r.Coverage(); !pos || !neg {
 			m := r.Meta()
-			what := "a positive (match: true)"
+			what := "no positive (match: true) test case"
 			if pos {
-				what = "a negative (match: false)"
+				what = "no negative (match: false) test case"
 			} else if !neg {
-				what = "any"
+				what = "no test case"
 			}
-			lacking = append(lacking, fmt.Sprintf("%s:%d: rule %s has no %s test case", m.File, m.Line, m.ID, what))
+			lacking = append(lacking, fmt.Sprintf("%s:%d: rule %s has %s", m.File, m.Line, m.ID, what))
 		}
 	}
 	slices.Sort(lacking)

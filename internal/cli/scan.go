@@ -36,7 +36,7 @@ type ScanCmd struct {
 	MinSeverity string   `help:"Lowest severity reported to the outputs." default:"info" enum:"info,low,medium,high,critical"`
 	FailOn      string   `help:"Exit 1 when a finding of this severity or above is detected." default:"high" enum:"info,low,medium,high,critical,never"`
 	Store       string   `help:"SQLite file for findings and checkpoints (default: the config's, else ~/.local/state/trailwarden/trailwarden.db)." type:"path"`
-	NoStore     bool     `help:"Keep nothing: no checkpoints, no finding history (one-off forensics)."`
+	NoStore     bool     `help:"No checkpoints and no finding history (one-off forensics); undeliverable findings still go to the dead-letter file."`
 	Rescan      bool     `help:"Read files again even when a checkpoint says they were read."`
 	DeadLetter  string   `help:"Dead-letter file for undeliverable findings and rejected records (default: beside the store)." type:"path"`
 	Workers     int      `help:"Parallel workers (default: one per core)."`

@@ -538,6 +538,19 @@ func TestScanCheckpoints(t *testing.T) {
 		t.Errorf("first run summary:\n%s", r.stderr)
 	}
 
+	t.Run("the same files written another way are skipped too", func(t *testing.T) {
+		rel, err := filepath.Rel(mustGetwd(t), logs)
+		if err != nil {
+			t.Skip("no relative path from the working directory")
+		}
+		args := append([]string{"scan", "--format", "jsonl", "--store", db}, loggingPack...)
+		r := runCLI(t, append(args, rel+string(filepath.Separator)+".")...)
+		r.wantCode(t, ExitOK)
+		if !strings.Contains(r.stderr, "scanned 0 files (2 skipped as already read") {
+			t.Errorf("summary:\n%s", r.stderr)
+		}
+	})
+
 	t.Run("second run skips the files", func(t *testing.T) {
 		r := scan()
 		r.wantCode(t, ExitOK)
@@ -656,4 +669,29 @@ func TestScanTextFormat(t *testing.T) {
 	if !strings.Contains(r.stdout, "HIGH") || !strings.Contains(r.stdout, "aws-cloudtrail-logging-stop") || !strings.Contains(r.stdout, "123837392027/us-east-1") {
 		t.Errorf("table lacks the high finding:\n%s", r.stdout)
 	}
+}
+
+func mustGetwd(t *testing.T) string {
+	t.Helper()
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wd
+}
+
+func TestScanStdinTwice(t *testing.T) {
+	isolate(t)
+	r := runCLI(t, "scan", "--no-store", "-", "-")
+	r.wantCode(t, ExitError)
+	if !strings.Contains(r.stderr, "given more than once") {
+		t.Errorf("stderr:\n%s", r.stderr)
+	}
+}
+
+func TestEmptyConfigVariable(t *testing.T) {
+	isolate(t)
+	t.Setenv("TRAILWARDEN_CONFIG", "")
+	r := runCLI(t, "rules", "list")
+	r.wantCode(t, ExitOK)
 }

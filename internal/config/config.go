@@ -31,11 +31,39 @@ type Config struct {
 	Store string `yaml:"store"`
 	// DeadLetter is the JSON Lines file for undeliverable findings and quarantined records.
 	DeadLetter string `yaml:"dead_letter"`
+
+	file string     // where the config was read from
+	root *yaml.Node // the document, for positions
 }
 
 // Overrides returns the rule overrides the config holds.
 func (c *Config) Overrides() rule.Overrides {
-	return rule.Overrides{Params: c.Params, Rules: c.Rules}
+	return rule.Overrides{Params: c.Params, Rules: c.Rules, Where: c.Where}
+}
+
+// Where returns "file:line:col" of key in the top-level section (rules,
+// params, ...), or "" when unknown.
+func (c *Config) Where(section, key string) string {
+	if c.root == nil || len(c.root.Content) == 0 {
+		return ""
+	}
+	doc := c.root.Content[0]
+	for i := 0; i+1 < len(doc.Content); i += 2 {
+		if doc.Content[i].Value != section {
+			continue
+		}
+		sec := doc.Content[i+1]
+		for j := 0; j+1 < len(sec.Content); j += 2 {
+			if k := sec.Content[j]; k.Value == key {
+				name := c.file
+				if name == "" {
+					name = "config"
+				}
+				return fmt.Sprintf("%s:%d:%d", name, k.Line, k.Column)
+			}
+		}
+	}
+	return ""
 }
 
 // Builtin reports whether the embedded rule pack is used.
@@ -52,6 +80,7 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	c.file = path
 	dir := filepath.Dir(path)
 	for i, d := range c.RulesDirs {
 		c.RulesDirs[i] = resolve(dir, d)
@@ -79,6 +108,10 @@ func Parse(data []byte) (*Config, error) {
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil && !errors.Is(err, errEOF(err)) {
 		return nil, fmt.Errorf("config: %w", err)
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err == nil {
+		c.root = &root
 	}
 	return c, nil
 }

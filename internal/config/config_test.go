@@ -47,3 +47,19 @@ func TestLoadResolvesPaths(t *testing.T) {
 		t.Fatalf("paths = %+v", c)
 	}
 }
+
+func TestWhere(t *testing.T) {
+	c, err := Parse([]byte("params:\n  allowed_regions: [x]\nrules:\n  aws-x: {enabled: false}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Where("rules", "aws-x"); got != "config:4:3" {
+		t.Errorf("Where(rules, aws-x) = %q", got)
+	}
+	if got := c.Where("params", "allowed_regions"); got != "config:2:3" {
+		t.Errorf("Where(params, allowed_regions) = %q", got)
+	}
+	if got := c.Where("rules", "nope"); got != "" {
+		t.Errorf("Where(rules, nope) = %q", got)
+	}
+}

@@ -186,10 +186,21 @@ func (rn *run) readErr(w *window) error {
 }
 
 func (rn *run) reject(off int64, raw []byte, err error) error {
+	var whole []byte
+	if wholeRecord(err) {
+		whole = raw
+	}
+	return rn.rejectRecord(off, raw, whole, err)
+}
+
+// rejectRecord reports a rejected record: start is its beginning (for the
+// excerpt), whole all of it when its extent is known (nil otherwise).
+func (rn *run) rejectRecord(off int64, start, whole []byte, err error) error {
+	raw := start
 	rn.st.Rejected++
 	re := &RecordError{Origin: rn.origin, Index: rn.idx, Offset: off, Err: err, Excerpt: excerpt(raw)}
-	if len(raw) > 0 && len(raw) <= MaxQuarantineBytes && wholeRecord(err) {
-		re.Record = bytes.Clone(raw)
+	if len(whole) > 0 && len(whole) <= MaxQuarantineBytes {
+		re.Record = bytes.Clone(whole)
 	}
 	rn.idx++
 	if herr := rn.h.Reject(rn.ctx, re); herr != nil {
@@ -412,11 +423,16 @@ func (rn *run) array(w *window) error {
 			}
 			ex := w.buf[w.pos:min(w.n, w.pos+80)]
 			exCopy := append([]byte(nil), ex...)
+			base, start := w.base, w.pos
 			if !w.skipStructural() {
 				// The structure itself is broken: nothing after it can be trusted.
 				return rn.fatal(off, fmt.Errorf("%w: record %d: %v", ErrTruncated, rn.idx, relocate(err, off)))
 			}
-			if err := rn.reject(off, exCopy, relocate(err, off)); err != nil {
+			var whole []byte
+			if w.base == base { // still in the buffer: keep the record whole
+				whole = w.buf[start:w.pos]
+			}
+			if err := rn.rejectRecord(off, exCopy, whole, relocate(err, off)); err != nil {
 				return err
 			}
 		}

@@ -196,6 +196,11 @@ func TestRejectPositions(t *testing.T) {
 	if len(got.rejects) != 1 || !errors.As(got.rejects[0], &se) || se.Offset != int64(bytes.Index(payload, []byte("tru}"))) {
 		t.Fatalf("syntax reject = %v", got.rejects)
 	}
+	// With the whole file in one read, the broken record is kept whole.
+	got, _, _ = decodeAll(t, payload, Options{})
+	if len(got.rejects) != 1 || string(got.rejects[0].Record) != `{"eventSource":"s","x":tru}` {
+		t.Fatalf("broken record not kept whole: %q", got.rejects[0].Record)
+	}
 }
 
 func TestRealCorpus(t *testing.T) {

@@ -16,7 +16,10 @@ import (
 
 // CELRule is a rule declared in YAML with a CEL condition.
 type CELRule struct {
-	meta      Meta
+	meta Meta
+	// defaults are the parameters the rule declares; params are those in
+	// force (defaults with the config's overrides).
+	defaults  map[string]any
 	params    map[string]any
 	paramsVal ref.Val
 	cond      *expr.Program  // nil: always true

@@ -46,6 +46,21 @@ type Overrides struct {
 	Params map[string]any `yaml:"params"`
 	// Rules override single rules by id.
 	Rules map[string]RuleOverride `yaml:"rules"`
+	// Where, when set, returns the position ("file:line:col") of a key of a
+	// section ("rules", "params") in the configuration, for error messages.
+	Where func(section, key string) string `yaml:"-" json:"-"`
+}
+
+// configErr makes an error about a configuration key, positioned when the
+// configuration knows where the key is.
+func (o *Overrides) configErr(section, key, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	if o.Where != nil {
+		if pos := o.Where(section, key); pos != "" {
+			return fmt.Errorf("%s: %s", pos, msg)
+		}
+	}
+	return fmt.Errorf("config: %s", msg)
 }
 
 // RuleOverride changes one rule.
@@ -120,14 +135,14 @@ func Load(opts LoadOptions) (*Set, error) {
 	}
 	ovJSON, _ := json.Marshal(opts.Overrides)
 	h.Write(ovJSON)
-	for id := range opts.Overrides.Rules {
+	for _, id := range slices.Sorted(maps.Keys(opts.Overrides.Rules)) {
 		if _, ok := l.ids[id]; !ok {
-			l.errs = append(l.errs, fmt.Errorf("config: override for unknown rule %q", id))
+			l.errs = append(l.errs, l.ov.configErr("rules", id, "override for unknown rule %q", id))
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(opts.Overrides.Params)) {
 		if !l.usedGlobal[k] {
-			l.errs = append(l.errs, fmt.Errorf("config: parameter %q is not declared by any rule", k))
+			l.errs = append(l.errs, l.ov.configErr("params", k, "parameter %q is not declared by any rule", k))
 		}
 	}
 	if !opts.SkipTests {
@@ -311,6 +326,7 @@ func (l *loader) rule(n *yaml.Node) {
 		l.errAt(mapGet(n, "outcome"), "%v", err)
 	}
 	l.match(r, n)
+	r.defaults = spec.Params
 	r.params = l.params(spec, ov, n)
 	r.paramsVal = expr.Params(r.params)
 	if spec.Condition != "" {
@@ -418,7 +434,7 @@ func (l *loader) params(spec ruleSpec, ov RuleOverride, n *yaml.Node) map[string
 		if v, ok := l.ov.Params[k]; ok {
 			l.usedGlobal[k] = true
 			if kindOf(v) != kindOf(def) {
-				l.errs = append(l.errs, fmt.Errorf("config: parameter %q must be a %s, like the default of rule %s (%s:%d), not a %s",
+				l.errs = append(l.errs, l.ov.configErr("params", k, "parameter %q must be a %s, like the default of rule %s (%s:%d), not a %s",
 					k, kindOf(def), spec.ID, l.name, n.Line, kindOf(v)))
 				continue
 			}
@@ -428,11 +444,11 @@ func (l *loader) params(spec ruleSpec, ov RuleOverride, n *yaml.Node) map[string
 	for k, v := range ov.Params {
 		def, ok := spec.Params[k]
 		if !ok {
-			l.errAt(n, "config: rule %s has no parameter %q", spec.ID, k)
+			l.errs = append(l.errs, l.ov.configErr("rules", spec.ID, "rule %s (%s:%d) has no parameter %q", spec.ID, l.name, n.Line, k))
 			continue
 		}
 		if kindOf(v) != kindOf(def) {
-			l.errAt(n, "config: rule %s parameter %q must be a %s like its default, not a %s", spec.ID, k, kindOf(def), kindOf(v))
+			l.errs = append(l.errs, l.ov.configErr("rules", spec.ID, "rule %s parameter %q must be a %s like its default, not a %s", spec.ID, k, kindOf(def), kindOf(v)))
 			continue
 		}
 		p[k] = v

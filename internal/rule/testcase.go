@@ -82,7 +82,7 @@ func (l *loader) tests(r *CELRule, n *yaml.Node) []TestCase {
 				continue
 			}
 			for k := range tc.Params {
-				if _, ok := r.params[k]; !ok {
+				if _, ok := r.defaults[k]; !ok {
 					l.errAt(pn, "test case %q overrides parameter %q the rule does not declare", tc.Name, k)
 				}
 			}
@@ -158,12 +158,16 @@ func (r *CELRule) RunTests() []TestResult {
 			out = append(out, res)
 			continue
 		}
-		params := r.paramsVal
-		if tc.Params != nil {
-			merged := maps.Clone(r.params)
-			maps.Copy(merged, tc.Params)
-			params = expr.Params(merged)
+		// Inline tests describe the rule as written: they run with its
+		// declared parameters (and the case's own), not with the config's
+		// overrides, which would otherwise make them fail in deployments that
+		// tune a parameter.
+		merged := maps.Clone(r.defaults)
+		if merged == nil {
+			merged = map[string]any{}
 		}
+		maps.Copy(merged, tc.Params)
+		params := expr.Params(merged)
 		var s Scratch
 		s.Begin(e)
 		if r.meta.Match.Matches(e.Source, e.Name) {

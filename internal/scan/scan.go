@@ -96,6 +96,8 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	if o.Errors == nil {
 		o.Errors = io.Discard
 	}
+	// Workers (rejects) and the sink (unreadable files) both report.
+	o.Errors = &lockedWriter{w: o.Errors}
 	files, err := source.NewFiles(o.Paths, o.Stdin)
 	if err != nil {
 		return nil, err
@@ -235,10 +237,10 @@ func (s *sink) filter(ctx context.Context, d *source.Delivery) (bool, error) {
 	if d.Kind != source.LogFile {
 		return true, nil
 	}
-	if s.o.Rescan || d.Origin == "-" || d.ModTime.IsZero() {
+	if s.o.Rescan || d.Key == "" || d.ModTime.IsZero() {
 		return false, nil
 	}
-	return s.o.Store.Done(ctx, d.Origin, stamp(d, s.ruleset))
+	return s.o.Store.Done(ctx, d.Key, stamp(d, s.ruleset))
 }
 
 func (s *sink) Result(ctx context.Context, r *pipeline.Result) error {
@@ -260,6 +262,16 @@ func (s *sink) Result(ctx context.Context, r *pipeline.Result) error {
 	if r.Err != nil {
 		sum.InputErrors++
 		fmt.Fprintf(s.o.Errors, "error: %v\n", r.Err)
+		if s.o.DeadLetter != nil {
+			e := deadletter.Entry{Time: time.Now().UTC(), Kind: deadletter.KindRecord, Error: r.Err.Error(), Origin: d.Origin, Index: -1}
+			var re *decode.RecordError
+			if errors.As(r.Err, &re) {
+				e.Index, e.Offset = re.Index, re.Offset
+			}
+			if err := s.o.DeadLetter.Write(ctx, e); err != nil {
+				return fmt.Errorf("dead-letter %s: %w", d.Origin, err)
+			}
+		}
 	}
 	if err := s.findings(ctx, r); err != nil {
 		return err
@@ -267,8 +279,8 @@ func (s *sink) Result(ctx context.Context, r *pipeline.Result) error {
 	// A delivery is acknowledged once its findings are stored (the outbox
 	// guarantees their delivery). One with a delivery-level error is not:
 	// the next run reads it again and reports the problem again.
-	if r.Err == nil && d.Origin != "-" && !d.ModTime.IsZero() {
-		if err := s.o.Store.Checkpoint(ctx, d.Origin, stamp(d, s.ruleset), r.Decode.Events); err != nil {
+	if r.Err == nil && d.Key != "" && !d.ModTime.IsZero() {
+		if err := s.o.Store.Checkpoint(ctx, d.Key, stamp(d, s.ruleset), r.Decode.Events); err != nil {
 			return err // the store names the origin
 		}
 	}
@@ -337,6 +349,18 @@ func (q *quarantine) Reject(ctx context.Context, err *decode.RecordError) error 
 		return fmt.Errorf("quarantine: %w", werr)
 	}
 	return nil
+}
+
+// lockedWriter serialises writes from several goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 func (q *quarantine) count() int {

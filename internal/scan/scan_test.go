@@ -481,7 +481,7 @@ func TestRunInputErrors(t *testing.T) {
 		},
 		{
 			name: "unreadable file", data: logFile(stopLogging(4))[:100],
-			events: 1, inputErrors: 1, found: 2,
+			events: 1, inputErrors: 1, found: 2, deadLetters: 1,
 			errors: "error: %s: at byte 12: payload ends inside a record",
 		},
 	}
@@ -513,6 +513,13 @@ func TestRunInputErrors(t *testing.T) {
 				t.Fatalf("%d dead-letter entries, want %d: %+v", len(entries), tt.deadLetters, entries)
 			}
 			for _, e := range entries {
+				if e.Index == -1 {
+					// An unreadable delivery: where it broke, and why.
+					if e.Kind != deadletter.KindRecord || e.Origin != bad || e.Offset != 12 || !strings.Contains(e.Error, "payload ends inside a record") {
+						t.Errorf("dead-letter entry %+v", e)
+					}
+					continue
+				}
 				if e.Kind != deadletter.KindRecord || e.Origin != bad || !strings.Contains(e.Error, "record 0 at byte 12") || e.Index != 0 || e.Offset != 12 {
 					t.Errorf("dead-letter entry %+v", e)
 				}

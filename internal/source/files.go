@@ -2,6 +2,7 @@ package source
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -46,6 +47,10 @@ func NewFiles(paths []string, stdin io.Reader) (*Files, error) {
 	seen := map[string]bool{}
 	for _, p := range paths {
 		if p == "-" {
+			if seen["-"] {
+				return nil, errors.New("input: - (standard input) given more than once")
+			}
+			seen["-"] = true
 			f.list = append(f.list, &Delivery{Origin: "-", Kind: LogFile, Open: func(context.Context) (io.ReadCloser, error) {
 				return io.NopCloser(f.stdin), nil
 			}})
@@ -107,7 +112,7 @@ func (f *Files) add(p string, st fs.FileInfo, seen map[string]bool) {
 	}
 	seen[abs] = true
 	slash := filepath.ToSlash(abs)
-	d := &Delivery{Origin: p, Kind: KindOf(slash), Size: st.Size(), ModTime: st.ModTime()}
+	d := &Delivery{Origin: p, Key: abs, Kind: KindOf(slash), Size: st.Size(), ModTime: st.ModTime()}
 	if l, ok := ParseLayout(slash); ok {
 		d.Layout = l
 	}

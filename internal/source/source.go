@@ -36,7 +36,11 @@ func (k Kind) String() string {
 type Delivery struct {
 	// Origin names the delivery in every message: a path, s3://bucket/key, ...
 	Origin string
-	Kind   Kind
+	// Key identifies the delivery across runs whatever the way its origin
+	// was written (an absolute path, an object key): checkpoints use it.
+	// Empty for deliveries that cannot be read again (stdin).
+	Key  string
+	Kind Kind
 	// Layout is set when the origin follows the AWS key layout.
 	Layout *Layout
 	// Size and ModTime identify the delivery's version (0 / zero when unknown).
