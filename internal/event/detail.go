@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/trailwarden/trailwarden/internal/ctjson"
 )
 
 // FlexBool decodes a JSON boolean written either as true/false or as the
@@ -136,16 +138,106 @@ func (e *Event) Detail() (*Detail, error) {
 	return &d, nil
 }
 
-// Identity decodes only the record's userIdentity. A record without one
-// yields a zero Identity.
+// Identity decodes only the record's userIdentity (its string fields and
+// the session context; onBehalfOf stays raw). A record without one yields a
+// zero Identity. The strings are copies: the Identity outlives the record.
 func (e *Event) Identity() (*Identity, error) {
 	var id Identity
 	raw := e.Field(FUserIdentity)
 	if len(raw) == 0 || raw[0] == 'n' {
 		return &id, nil
 	}
-	if err := json.Unmarshal(raw, &id); err != nil {
-		return nil, fmt.Errorf("decode userIdentity of %s: %w", e.ID, err)
+	if raw[0] != '{' {
+		return nil, fmt.Errorf("decode userIdentity of %s: not an object", strings.Clone(e.ID))
+	}
+	var ferr error
+	str := func(v []byte) string {
+		if len(v) > 0 && v[0] == '"' {
+			s, err := ctjson.String(v)
+			if err != nil && ferr == nil {
+				ferr = err
+			}
+			return s
+		}
+		return ""
+	}
+	err := ctjson.EachField(raw, func(k []byte, _ bool, v []byte) bool {
+		switch string(k) {
+		case "type":
+			id.Type = str(v)
+		case "principalId":
+			id.PrincipalID = str(v)
+		case "arn":
+			id.ARN = str(v)
+		case "accountId":
+			id.AccountID = str(v)
+		case "accessKeyId":
+			id.AccessKeyID = str(v)
+		case "userName":
+			id.UserName = str(v)
+		case "invokedBy":
+			id.InvokedBy = str(v)
+		case "identityProvider":
+			id.IdentityProvider = str(v)
+		case "onBehalfOf":
+			id.OnBehalfOf = append(json.RawMessage(nil), v...)
+		case "sessionContext":
+			if len(v) > 0 && v[0] == '{' {
+				sc := &SessionContext{}
+				id.SessionContext = sc
+				_ = ctjson.EachField(v, func(k []byte, _ bool, v []byte) bool {
+					switch string(k) {
+					case "sourceIdentity":
+						sc.SourceIdentity = str(v)
+					case "ec2RoleDelivery":
+						sc.EC2RoleDelivery = str(v)
+					case "webIdFederationData":
+						sc.WebIDFederationData = append(json.RawMessage(nil), v...)
+					case "sessionIssuer":
+						if len(v) > 0 && v[0] == '{' {
+							si := &sc.SessionIssuer
+							_ = ctjson.EachField(v, func(k []byte, _ bool, v []byte) bool {
+								switch string(k) {
+								case "type":
+									si.Type = str(v)
+								case "principalId":
+									si.PrincipalID = str(v)
+								case "arn":
+									si.ARN = str(v)
+								case "accountId":
+									si.AccountID = str(v)
+								case "userName":
+									si.UserName = str(v)
+								}
+								return true
+							})
+						}
+					case "attributes":
+						if len(v) > 0 && v[0] == '{' {
+							_ = ctjson.EachField(v, func(k []byte, _ bool, v []byte) bool {
+								switch string(k) {
+								case "creationDate":
+									sc.Attributes.CreationDate = str(v)
+								case "mfaAuthenticated":
+									if err := sc.Attributes.MFAAuthenticated.UnmarshalJSON(v); err != nil && ferr == nil {
+										ferr = err
+									}
+								}
+								return true
+							})
+						}
+					}
+					return true
+				})
+			}
+		}
+		return true
+	})
+	if err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("decode userIdentity of %s: %w", strings.Clone(e.ID), err)
 	}
 	return &id, nil
 }

@@ -126,8 +126,23 @@ func TestParseRealCorpus(t *testing.T) {
 			if e.Name != m["eventName"] || e.ID != m["eventID"] {
 				t.Fatalf("%s record %d: got %s/%s", f, i, e.Name, e.ID)
 			}
-			if _, err := e.Detail(); err != nil {
+			d, err := e.Detail()
+			if err != nil {
 				t.Fatalf("%s record %d: %v", f, i, err)
+			}
+			// The reflection-free Identity agrees with encoding/json.
+			id, err := e.Identity()
+			if err != nil {
+				t.Fatalf("%s record %d: %v", f, i, err)
+			}
+			want := d.UserIdentity
+			if want.SessionContext != nil && len(want.SessionContext.WebIDFederationData) == 0 {
+				want.SessionContext.WebIDFederationData = nil
+			}
+			gotJ, _ := json.Marshal(id)
+			wantJ, _ := json.Marshal(&want)
+			if string(gotJ) != string(wantJ) {
+				t.Fatalf("%s record %d: Identity\n got %s\nwant %s", f, i, gotJ, wantJ)
 			}
 			n++
 		}

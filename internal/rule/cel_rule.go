@@ -149,6 +149,7 @@ func (r *CELRule) build(e *event.Event, s *Scratch, id string) (*finding.Finding
 		Runbook:     r.meta.Runbook,
 		Event:       append([]byte(nil), e.Raw...),
 	}
+	f.MarkEventValid() // the decoder validated the record
 	if f.Tags == nil {
 		f.Tags = []string{}
 	}

@@ -2,6 +2,9 @@ package expr
 
 import (
 	"bytes"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	celast "cel.dev/cel-go/common/ast"
@@ -15,6 +18,9 @@ import (
 // it returns false, the expression is false for that event, so the
 // interpreter need not run. It never returns false when it cannot tell.
 type Prefilter func(e *event.Event) bool
+
+// maxPrefilterMemo bounds the values a pattern prefilter remembers.
+const maxPrefilterMemo = 1 << 14
 
 // pred evaluates one conjunct in Go: its value, and whether it could be
 // decided (a field that is absent or not a string leaves it to CEL).
@@ -131,21 +137,37 @@ func compilePred(x celast.Expr, params map[string]any) pred {
 		for i, p := range pats {
 			globs[i] = compileGlob(p, fold)
 		}
+		// Values such as user agents repeat across millions of events:
+		// remember the answer for the values seen (bounded).
+		var memo sync.Map // string → bool
+		var memoLen atomic.Int64
 		return func(e *event.Event) (bool, bool) {
 			v, ok := get(e)
 			if !ok {
 				return false, false
 			}
+			if r, ok := memo.Load(v); ok {
+				return r.(bool), true
+			}
+			orig := v
 			var buf [512]byte
 			if fold {
 				v = lowerInto(buf[:], v)
 			}
+			hit := false
 			for _, g := range globs {
 				if g.match(v) {
-					return true, true
+					hit = true
+					break
 				}
 			}
-			return false, true
+			if len(orig) <= 1024 && memoLen.Load() < maxPrefilterMemo {
+				// The key is copied: v points into the record buffer.
+				if _, loaded := memo.LoadOrStore(strings.Clone(orig), hit); !loaded {
+					memoLen.Add(1)
+				}
+			}
+			return hit, true
 		}
 	}
 	return nil
