@@ -18,18 +18,24 @@ files=$(find "$DATA" -name '*.json.gz' | wc -l)
 size=$(du -sh "$DATA" | cut -f1)
 echo "== dataset: $EVENTS events, $files gzip files, $size"
 
-run() { # label, then env and args
+RUNS=${RUNS:-3}
+# run LABEL ENV...: scan RUNS times (this 2-vCPU VM is noisy), print each
+# run's rate and peak memory, then the best and the median.
+run() {
   local label=$1; shift
-  local out
-  out=$( { env "$@" "$BIN" scan --no-store --format jsonl --progress never --fail-on never "$DATA" >/dev/null; } 2>&1 )
-  local line mem
-  line=$(grep '^scanned' <<<"$out")
-  mem=$(grep '^peak memory' <<<"$out" || true)
-  echo "$label: ${line#scanned } | ${mem}"
+  local rates=() out rate mem
+  for _ in $(seq "$RUNS"); do
+    out=$( { env "$@" "$BIN" scan --no-store --format jsonl --progress never --fail-on never "$DATA" >/dev/null; } 2>&1 )
+    rate=$(grep '^scanned' <<<"$out" | sed -E 's/.*\(([0-9]+) events\/s\).*/\1/')
+    mem=$(grep '^peak memory' <<<"$out" | sed 's/peak memory: //')
+    rates+=("$rate")
+    echo "    $label: $rate events/s, peak memory $mem"
+  done
+  printf '%s\n' "${rates[@]}" | sort -n | awk -v l="$label" '{a[NR]=$1} END {printf "%s: best %d events/s, median %d events/s over %d runs\n", l, a[NR], a[int((NR+1)/2)], NR}'
   grep '^findings' <<<"$out" | sed 's/^/    /'
 }
-echo "== scan (gunzip + decode + route + every built-in rule + findings as JSON Lines)"
-run "1 core " GOMAXPROCS=1
+echo "== scan (gunzip + decode + route + every built-in rule + findings as JSON Lines to /dev/null)"
+run "1 core   " GOMAXPROCS=1
 run "all cores" GOMAXPROCS="$(nproc)"
 echo "== with the SQLite store (findings + outbox + checkpoints), 1 core"
 db=$(mktemp -d)
