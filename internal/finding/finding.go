@@ -107,13 +107,11 @@ type Finding struct {
 	// Event is the raw CloudTrail record, unchanged.
 	Event json.RawMessage `json:"event"`
 
-	// eventValid says Event was validated when it was decoded.
-	eventValid bool
+	// EventValidated says Event is known to be valid JSON (it came from
+	// trailwarden's validating decoder), so encoders need not check it again.
+	// It is not part of the finding's JSON.
+	EventValidated bool `json:"-"`
 }
-
-// MarkEventValid records that f.Event is known to be valid JSON (it came
-// from trailwarden's validating decoder), so encoders need not check again.
-func (f *Finding) MarkEventValid() { f.eventValid = true }
 
 // ID returns the deterministic finding id for a rule and a key: the event id,
 // or a rule's dedup key. It is a hex SHA-256 prefix (128 bits).
@@ -148,7 +146,7 @@ func (f *Finding) AppendJSONLine(dst []byte) ([]byte, error) {
 	switch ev := f.Event; {
 	case len(ev) == 0:
 		dst = append(dst, "null"...)
-	case bytes.ContainsAny(ev, "\n\r") || (!f.eventValid && !json.Valid(ev)):
+	case bytes.ContainsAny(ev, "\n\r") || (!f.EventValidated && !json.Valid(ev)):
 		var c bytes.Buffer
 		if err := json.Compact(&c, ev); err != nil {
 			return dst, fmt.Errorf("finding %s: event: %w", f.ID, err)

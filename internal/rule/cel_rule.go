@@ -148,8 +148,9 @@ func (r *CELRule) build(e *event.Event, s *Scratch, id string) (*finding.Finding
 		ErrorCode:   e.ErrorCode,
 		Runbook:     r.meta.Runbook,
 		Event:       append([]byte(nil), e.Raw...),
+		// The decoder validated the record.
+		EventValidated: true,
 	}
-	f.MarkEventValid() // the decoder validated the record
 	if f.Tags == nil {
 		f.Tags = []string{}
 	}
