@@ -169,8 +169,10 @@ func BenchmarkDecodeGzip(b *testing.B) { benchDecode(b, gzipAll(corpus(b))) }
 
 // BenchmarkEvaluate: decode + route + every built-in rule + findings, on the
 // real corpus (attack-dense: far more findings per event than real trails).
-func BenchmarkEvaluate(b *testing.B) {
-	files := gzipAll(corpus(b))
+func BenchmarkEvaluate(b *testing.B) { benchEvaluate(b, gzipAll(corpus(b))) }
+
+// benchEvaluate decodes and evaluates files with every built-in rule.
+func benchEvaluate(b *testing.B, files [][]byte) {
 	eng := engine.New(builtin(b))
 	h := &evalHandler{w: eng.NewWorker()}
 	d := decode.New(decode.Options{})
@@ -217,22 +219,4 @@ func BenchmarkGenDecode(b *testing.B) { benchDecode(b, genFiles(b, 50000)) }
 
 // BenchmarkGenEvaluate: gunzip + decode + route + every built-in rule +
 // findings on a realistic generated trail: the hot path of `scan`.
-func BenchmarkGenEvaluate(b *testing.B) {
-	files := genFiles(b, 50000)
-	eng := engine.New(builtin(b))
-	h := &evalHandler{w: eng.NewWorker()}
-	d := decode.New(decode.Options{})
-	b.ReportAllocs()
-	n := 0
-	for b.Loop() {
-		for _, f := range files {
-			h.found = h.found[:0]
-			st, err := d.Decode(context.Background(), "bench", bytes.NewReader(f), h)
-			if err != nil {
-				b.Fatal(err)
-			}
-			n += st.Events
-		}
-	}
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
-}
+func BenchmarkGenEvaluate(b *testing.B) { benchEvaluate(b, genFiles(b, 50000)) }

@@ -283,41 +283,6 @@ func (g *glob) match(s string) bool {
 	return strings.HasSuffix(s, last)
 }
 
-// GlobFold is Glob with ASCII letters compared case-insensitively. It does
-// not allocate.
-func GlobFold(pattern, s string) bool {
-	px, sx := 0, 0
-	nextPx, nextSx := -1, -1
-	for px < len(pattern) || sx < len(s) {
-		if px < len(pattern) {
-			switch c := pattern[px]; c {
-			case '*':
-				nextPx, nextSx = px, sx+1
-				px++
-				continue
-			case '?':
-				if sx < len(s) {
-					px++
-					sx++
-					continue
-				}
-			default:
-				if sx < len(s) && lowerASCII(s[sx]) == lowerASCII(c) {
-					px++
-					sx++
-					continue
-				}
-			}
-		}
-		if nextSx > 0 && nextSx <= len(s) {
-			px, sx = nextPx, nextSx
-			continue
-		}
-		return false
-	}
-	return true
-}
-
 // lowerInto lowers the ASCII letters of s, in buf when it fits (no
 // allocation); the result is valid while buf is.
 func lowerInto(buf []byte, s string) string {
