@@ -9,12 +9,14 @@
 package event
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/trailwarden/trailwarden/internal/ctjson"
 )
@@ -240,15 +242,20 @@ func (e *Event) ReadOnly() (readOnly, known bool) {
 	return false, false
 }
 
-// IdentityType returns userIdentity.type without decoding the rest of userIdentity.
+// IdentityType returns userIdentity.type without decoding the rest of
+// userIdentity. Like ID, the string may point into the record: clone it to
+// keep it.
 func (e *Event) IdentityType() string {
 	ui := e.Field(FUserIdentity)
 	if len(ui) == 0 || ui[0] != '{' {
 		return ""
 	}
 	v, ok, err := ctjson.Find(ui, "type")
-	if !ok || err != nil || len(v) == 0 || v[0] != '"' {
+	if !ok || err != nil || len(v) < 2 || v[0] != '"' {
 		return ""
+	}
+	if body := v[1 : len(v)-1]; bytes.IndexByte(body, '\\') < 0 {
+		return unsafe.String(unsafe.SliceData(body), len(body))
 	}
 	s, _ := ctjson.String(v)
 	return s
