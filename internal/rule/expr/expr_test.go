@@ -210,6 +210,9 @@ func TestPrefilter(t *testing.T) {
 		{`(event.eventSource == "s3.amazonaws.com" || event.eventSource == "iam.amazonaws.com")`, true, false},
 		{`globMatchAnyFold(params.tools, event.userAgent)`, true, true}, // no userAgent: undecided
 		{`globMatchAnyFold(params.tools, event.eventName)`, true, false},
+		{`event.eventName.startsWith("Authorize") && event.awsRegion.endsWith("-1")`, true, true},
+		{`(event.errorCode.startsWith("AccessDenied") || event.eventName.contains("Revoke"))`, true, true}, // no errorCode: undecided
+		{`event.eventName.endsWith("Egress")`, true, false},
 		{`event.awsRegion in params.mixed`, false, true}, // not only strings: left to CEL
 		{`has(event.awsRegion) || event.awsRegion == "x"`, false, true},
 		{`event.requestParameters.groupId == "sg-1"`, false, true}, // not a prefilter field

@@ -28,7 +28,8 @@ type pred func(e *event.Event) (val, known bool)
 
 // Prefilter derives a Prefilter from the top-level conjuncts (a && b && ...)
 // of the expression that compare record fields with constants or parameters:
-// ==, !=, in, !, ||, globMatchAny and globMatchAnyFold over eventSource,
+// ==, !=, in, !, ||, startsWith, endsWith, contains (with a literal),
+// globMatchAny and globMatchAnyFold over eventSource,
 // eventName, awsRegion, errorCode, eventType, eventCategory, userAgent,
 // sourceIPAddress, recipientAccountId and userIdentity.type. Because false &&
 // anything is false in CEL (errors included), a conjunct found false decides
@@ -125,6 +126,26 @@ func compilePred(x celast.Expr, params map[string]any) pred {
 			}
 			_, in := set[v]
 			return in, true
+		}
+	case (fn == "startsWith" || fn == "endsWith" || fn == "contains") && call.IsMemberFunction() && len(args) == 1:
+		get, lit := field(call.Target()), stringLit(args[0])
+		if get == nil || lit == nil {
+			return nil
+		}
+		want := *lit
+		test := strings.HasPrefix
+		switch fn {
+		case "endsWith":
+			test = strings.HasSuffix
+		case "contains":
+			test = strings.Contains
+		}
+		return func(e *event.Event) (bool, bool) {
+			v, ok := get(e)
+			if !ok {
+				return false, false
+			}
+			return test(v, want), true
 		}
 	case (fn == "globMatchAny" || fn == "globMatchAnyFold") && len(args) == 2 && !call.IsMemberFunction():
 		get := field(args[1])
