@@ -2,6 +2,7 @@ package gen
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -23,6 +24,8 @@ type writer struct {
 	arecs []frec // attack records of the current file
 	abuf  []byte
 	dirs  map[string]bool
+	// digests: describe each file for the digests (hashing costs time).
+	digests bool
 }
 
 // frec is an attack record placed in the current file.
@@ -38,8 +41,9 @@ func newWriter(p *plan, w *world, out string) *writer {
 	return wr
 }
 
-// write generates and writes file f; it returns the records and bytes written.
-func (wr *writer) write(f *fileSpec) (int, int64, error) {
+// write generates and writes file f; it returns the records and bytes
+// written, and describes the file in e (for digests).
+func (wr *writer) write(f *fileSpec, e *logEntry) (int, int64, error) {
 	s := &wr.p.streams[f.stream]
 	acct := wr.w.accounts[s.acct]
 	g := &wr.g
@@ -105,6 +109,11 @@ func (wr *writer) write(f *fileSpec) (int, int64, error) {
 	}
 	if err := os.WriteFile(filepath.Join(dir, file), wr.zbuf.Bytes(), 0o644); err != nil {
 		return 0, 0, fmt.Errorf("write log file: %w", err)
+	}
+	if wr.digests {
+		rel, _ := filepath.Rel(wr.out, filepath.Join(dir, file))
+		*e = logEntry{key: filepath.ToSlash(rel), sha: sha256.Sum256(b), oldest: f.from, newest: f.to - 1,
+			delivery: f.delivery, acct: acct.id, region: s.region, written: true}
 	}
 	return records, int64(wr.zbuf.Len()), nil
 }

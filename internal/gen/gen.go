@@ -50,6 +50,13 @@ type Options struct {
 	// Zero picks a default that gives a 2,000-event dataset several dozen
 	// and a million-event one thousands; a negative rate disables attacks.
 	AttackRate float64
+	// Digests also writes CloudTrail digest files (CloudTrail-Digest/, one
+	// per account, region and hour, chained and signed with a published demo
+	// key, the signature in a "<digest>.sig" sidecar) and the demo public-keys
+	// file DemoKeysFile, so the trail can be verified.
+	Digests bool
+	// Bucket is the bucket name the digests record (default DefaultBucket).
+	Bucket string
 	// Workers is how many files are written at once. Default: GOMAXPROCS.
 	// It changes the speed, never the output.
 	Workers int
@@ -63,6 +70,8 @@ type Stats struct {
 	Attacks int
 	// Bytes is the compressed size of all files.
 	Bytes int64
+	// Digests is the number of digest files written (Options.Digests).
+	Digests int
 	// ByScenario counts the records each scenario emitted, by name (see
 	// ScenarioNames). It sums to Attacks.
 	ByScenario map[string]int
@@ -149,15 +158,17 @@ func Generate(ctx context.Context, o Options) (Stats, error) {
 	var next, events atomic.Int64
 	var size atomic.Int64
 	var wg sync.WaitGroup
+	entries := make([]logEntry, len(p.files)) // each written by one worker
 	for range min(o.Workers, len(p.files)) {
 		wg.Go(func() {
 			wr := newWriter(p, w, o.Out)
+			wr.digests = o.Digests
 			for ctx.Err() == nil {
 				i := int(next.Add(1) - 1)
 				if i >= len(p.files) {
 					return
 				}
-				n, b, err := wr.write(&p.files[i])
+				n, b, err := wr.write(&p.files[i], &entries[i])
 				if err != nil {
 					cancel(err)
 					return
@@ -174,8 +185,20 @@ func Generate(ctx context.Context, o Options) (Stats, error) {
 	if int(events.Load()) != o.Events {
 		return Stats{}, fmt.Errorf("gen: wrote %d events, planned %d", events.Load(), o.Events)
 	}
-	return Stats{
+	st := Stats{
 		Files: len(p.files), Events: o.Events, Attacks: p.attacks, Bytes: size.Load(),
 		ByScenario: p.byScenario,
-	}, nil
+	}
+	if o.Digests {
+		start, end := o.Start.Unix(), o.Start.Unix()
+		for _, e := range entries {
+			end = max(end, e.delivery)
+		}
+		n, err := writeDigests(&o, entries, start, end)
+		if err != nil {
+			return Stats{}, fmt.Errorf("gen: %w", err)
+		}
+		st.Digests = n
+	}
+	return st, nil
 }

@@ -78,7 +78,9 @@ func NewFiles(paths []string, stdin io.Reader) (*Files, error) {
 			if strings.HasPrefix(d.Name(), ".") {
 				return nil
 			}
-			if !isData(d.Name()) {
+			if !isData(d.Name()) && KindOf(filepath.ToSlash(path)) != Digest {
+				// Digest signatures (.sig sidecars) are part of the trail;
+				// anything else is not CloudTrail data.
 				f.Ignored = append(f.Ignored, path)
 				return nil
 			}
