@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/trailwarden/trailwarden/internal/decode"
 	"github.com/trailwarden/trailwarden/internal/engine"
@@ -37,6 +38,10 @@ type Result struct {
 	// finding carries its own copy of the record).
 	Findings []*finding.Finding
 	Decode   decode.Stats
+	// Oldest and Newest are the earliest and latest eventTime among the
+	// delivery's decoded events (zero when there were none): they tell which
+	// span of time the delivery covers. Set on the last result only.
+	Oldest, Newest time.Time
 	// Err is a delivery-level failure: it could not be opened, or its payload
 	// is unusable from some point on (records before it were processed).
 	Err error
@@ -226,6 +231,14 @@ func (w *worker) process(ctx context.Context, d *source.Delivery) *Result {
 // Event implements decode.Handler: evaluate, keep the findings.
 func (w *worker) Event(ctx context.Context, e *event.Event) error {
 	w.events++
+	if r := w.res; !e.Time.IsZero() {
+		if r.Oldest.IsZero() || e.Time.Before(r.Oldest) {
+			r.Oldest = e.Time
+		}
+		if e.Time.After(r.Newest) {
+			r.Newest = e.Time
+		}
+	}
 	if w.events == 4096 {
 		w.c.Events.Add(w.events)
 		w.events = 0

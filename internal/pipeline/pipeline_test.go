@@ -269,6 +269,56 @@ func TestRunPartialResults(t *testing.T) {
 	}
 }
 
+// TestRunEventTimes: the last result of a delivery spans its events'
+// times, whatever their order; a delivery without events has zero times.
+func TestRunEventTimes(t *testing.T) {
+	at := func(n int, ts string) string {
+		return strings.Replace(stopLogging(n), `"eventTime":"2023-07-10T12:01:27Z"`, `"eventTime":"`+ts+`"`, 1)
+	}
+	many := make([]string, 700) // two findings each: partial results come first
+	for i := range many {
+		many[i] = at(100+i, fmt.Sprintf("2023-07-10T13:%02d:%02dZ", i/60%60, i%60))
+	}
+	tests := []struct {
+		name           string
+		records        []string
+		oldest, newest string // "" for the zero time
+	}{
+		{name: "out of order", records: []string{at(1, "2023-07-10T12:05:00Z"), at(2, "2023-07-10T12:01:00Z"), at(3, "2023-07-10T12:09:30Z"), at(4, "2023-07-10T12:02:00Z")},
+			oldest: "2023-07-10T12:01:00Z", newest: "2023-07-10T12:09:30Z"},
+		{name: "one event", records: []string{at(5, "2023-07-10T12:03:00Z")}, oldest: "2023-07-10T12:03:00Z", newest: "2023-07-10T12:03:00Z"},
+		{name: "no events"},
+		{name: "partial results", records: many, oldest: "2023-07-10T13:00:00Z", newest: "2023-07-10T13:11:39Z"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "a.json"), []byte(logFile(tt.records...)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			s := &sink{t: t}
+			if _, err := pipeline.Run(t.Context(), pipeline.Config{Source: filesSource(t, dir), Engine: newEngine(t), Sink: s, Quarantine: &quarantine{}, Workers: 1}, nil); err != nil {
+				t.Fatal(err)
+			}
+			results := s.got()
+			last := results[len(results)-1]
+			parse := func(s string) time.Time {
+				if s == "" {
+					return time.Time{}
+				}
+				v, err := time.Parse(time.RFC3339, s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return v
+			}
+			if !last.Oldest.Equal(parse(tt.oldest)) || !last.Newest.Equal(parse(tt.newest)) {
+				t.Errorf("span [%v, %v], want [%s, %s]", last.Oldest, last.Newest, tt.oldest, tt.newest)
+			}
+		})
+	}
+}
+
 // TestRunQuarantine: rejected records go to Quarantine, the rest of the
 // delivery is processed; an unreadable delivery is a Result.Err.
 func TestRunQuarantine(t *testing.T) {
