@@ -104,6 +104,9 @@ type Finding struct {
 	Runbook   string   `json:"runbook,omitempty"`
 	// Origin names where the event was read (file, queue message), for triage.
 	Origin string `json:"origin,omitempty"`
+	// Related lists the ids of findings that explain this one (e.g. the
+	// StopLogging finding behind a gap in the digest chain).
+	Related []string `json:"related,omitempty"`
 	// Event is the raw CloudTrail record, unchanged.
 	Event json.RawMessage `json:"event"`
 
