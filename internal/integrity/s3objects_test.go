@@ -1,0 +1,274 @@
+package integrity_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/middleware"
+	"github.com/google/go-cmp/cmp"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/trailwarden/trailwarden/internal/integrity"
+)
+
+// fakeS3 is gofakes3 (in memory) behind httptest, reached through the real
+// SDK client, path-style, with static credentials.
+type fakeS3 struct {
+	URL    string
+	Client *s3.Client
+	Bucket string
+	lists  atomic.Int64 // ListObjectsV2 requests served
+}
+
+func newFakeS3(t *testing.T, bucket string) *fakeS3 {
+	t.Helper()
+	f := &fakeS3{Bucket: bucket}
+	faker := gofakes3.New(s3mem.New(), gofakes3.WithLogger(gofakes3.DiscardLog()))
+	h := faker.Server()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && r.URL.Query().Get("list-type") == "2" {
+			f.lists.Add(1)
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	f.URL = srv.URL
+	f.Client = newS3Client(srv.URL)
+	if _, err := f.Client.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatalf("create bucket: %v", err)
+	}
+	return f
+}
+
+func newS3Client(url string, opts ...func(*s3.Options)) *s3.Client {
+	return s3.New(s3.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(url),
+		UsePathStyle: true,
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "SECRETTEST", ""),
+	}, opts...)
+}
+
+// put uploads body at key; meta becomes x-amz-meta-* headers.
+func (f *fakeS3) put(t *testing.T, key string, body []byte, meta map[string]string) {
+	t.Helper()
+	_, err := f.Client.PutObject(t.Context(), &s3.PutObjectInput{
+		Bucket:   aws.String(f.Bucket),
+		Key:      aws.String(key),
+		Body:     bytes.NewReader(body),
+		Metadata: meta,
+	})
+	if err != nil {
+		t.Fatalf("put %s: %v", key, err)
+	}
+}
+
+func (f *fakeS3) objects() integrity.Objects { return integrity.NewS3Objects(f.Client, f.Bucket) }
+
+// listAll collects a listing.
+func listAll(t *testing.T, objs integrity.Objects, prefix string) []integrity.ObjectInfo {
+	t.Helper()
+	var got []integrity.ObjectInfo
+	if err := objs.List(t.Context(), prefix, func(o integrity.ObjectInfo) error {
+		got = append(got, o)
+		return nil
+	}); err != nil {
+		t.Fatalf("list %q: %v", prefix, err)
+	}
+	return got
+}
+
+func TestS3ObjectsList(t *testing.T) {
+	f := newFakeS3(t, "trail")
+	keys := []string{
+		"AWSLogs/111111111111/CloudTrail/us-east-1/2026/01/02/b.json.gz",
+		"AWSLogs/111111111111/CloudTrail/us-east-1/2026/01/02/a.json.gz",
+		"AWSLogs/111111111111/CloudTrail-Digest/us-east-1/2026/01/02/d.json.gz",
+		"AWSLogs/222222222222/CloudTrail/eu-west-1/2026/01/01/c.json.gz",
+		"other/AWSLogs/111111111111/CloudTrail/x.json.gz",
+		"AWSLogs.txt",
+	}
+	for i, k := range keys {
+		f.put(t, k, bytes.Repeat([]byte("x"), i+1), nil)
+	}
+	size := func(k string) int64 { return int64(slices.Index(keys, k) + 1) }
+	want := func(ks ...string) []integrity.ObjectInfo {
+		ks = slices.Sorted(slices.Values(ks))
+		var out []integrity.ObjectInfo
+		for _, k := range ks {
+			out = append(out, integrity.ObjectInfo{Key: k, Size: size(k)})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name, prefix string
+		want         []integrity.ObjectInfo
+	}{
+		{"whole bucket in lexical order", "", want(keys...)},
+		{"AWSLogs folder only", "AWSLogs/", want(keys[:4]...)},
+		{"one account", "AWSLogs/111111111111/", want(keys[:3]...)},
+		{"prefix is a key prefix, not a folder", "AWSLogs/111111111111/CloudTrail", want(keys[:3]...)},
+		{"nested trail prefix", "other/", want(keys[4])},
+		{"nothing matches", "nope/", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, listAll(t, f.objects(), tc.prefix)); diff != "" {
+				t.Errorf("List(%q) (-want +got):\n%s", tc.prefix, diff)
+			}
+		})
+	}
+}
+
+func TestS3ObjectsListPaginates(t *testing.T) {
+	f := newFakeS3(t, "trail")
+	const n = 1205 // two pages at S3's default of 1000 keys
+	var want []string
+	for i := range n {
+		want = append(want, fmt.Sprintf("AWSLogs/111111111111/CloudTrail/us-east-1/2026/01/02/%05d.json.gz", i))
+	}
+	f.put(t, "AWSLogs/000000000000/before", nil, nil)
+	f.put(t, "AWSLogs/999999999999/after", nil, nil)
+	for _, i := range rand.Perm(n) {
+		f.put(t, want[i], []byte("{}"), nil)
+	}
+	prefix := "AWSLogs/111111111111/"
+
+	t.Run("default page size", func(t *testing.T) {
+		f.lists.Store(0)
+		var got []string
+		for _, o := range listAll(t, f.objects(), prefix) {
+			got = append(got, o.Key)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("keys (-want +got):\n%s", diff)
+		}
+		if l := f.lists.Load(); l < 2 {
+			t.Errorf("%d ListObjectsV2 requests for %d keys, want at least 2 pages", l, n)
+		}
+	})
+	t.Run("small pages", func(t *testing.T) {
+		// The fake honours MaxKeys; force 100-key pages through the SDK.
+		small := integrity.NewS3Objects(newS3Client(f.URL, s3.WithAPIOptions(maxKeys(100))), f.Bucket)
+		f.lists.Store(0)
+		got := listAll(t, small, prefix)
+		if len(got) != n || got[0].Key != want[0] || got[n-1].Key != want[n-1] {
+			t.Fatalf("got %d keys, want %d", len(got), n)
+		}
+		if l := f.lists.Load(); l < n/100 {
+			t.Errorf("%d ListObjectsV2 requests, want at least %d", l, n/100)
+		}
+	})
+	t.Run("fn error stops the listing", func(t *testing.T) {
+		stop := errors.New("stop")
+		seen := 0
+		err := f.objects().List(t.Context(), prefix, func(integrity.ObjectInfo) error {
+			seen++
+			if seen == 3 {
+				return stop
+			}
+			return nil
+		})
+		if !errors.Is(err, stop) || seen != 3 {
+			t.Errorf("err %v after %d objects, want stop after 3", err, seen)
+		}
+	})
+}
+
+func TestS3ObjectsOpenAndSignature(t *testing.T) {
+	f := newFakeS3(t, "trail")
+	const digest = "AWSLogs/111111111111/CloudTrail-Digest/us-east-1/2026/01/02/d.json.gz"
+	const stripped = "AWSLogs/111111111111/CloudTrail-Digest/us-east-1/2026/01/02/copied.json.gz"
+	const missing = "AWSLogs/111111111111/CloudTrail/us-east-1/2026/01/02/gone.json.gz"
+	body := []byte("digest body \x00\xff")
+	f.put(t, digest, body, map[string]string{"signature": "ab12cd", "signature-algorithm": "SHA256withRSA"})
+	f.put(t, stripped, body, nil)
+	objs := f.objects()
+
+	t.Run("open returns the exact bytes", func(t *testing.T) {
+		rc, err := objs.Open(t.Context(), digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rc.Close()
+		got, err := io.ReadAll(rc)
+		if err != nil || !bytes.Equal(got, body) {
+			t.Errorf("read %q, %v; want %q", got, err, body)
+		}
+	})
+	for _, tc := range []struct {
+		name    string
+		call    func() error
+		wantIs  error
+		wantMsg string
+	}{
+		{"open missing key", func() error { _, err := objs.Open(t.Context(), missing); return err },
+			fs.ErrNotExist, "open s3://trail/" + missing},
+		{"signature of missing key", func() error { _, err := objs.Signature(t.Context(), missing); return err },
+			fs.ErrNotExist, "signature s3://trail/" + missing},
+		{"signature metadata stripped", func() error { _, err := objs.Signature(t.Context(), stripped); return err },
+			integrity.ErrNoSignature, "signature s3://trail/" + stripped},
+		{"open in missing bucket is not a missing object", func() error {
+			_, err := integrity.NewS3Objects(f.Client, "no-such-bucket").Open(t.Context(), digest)
+			return err
+		}, nil, "open s3://no-such-bucket/" + digest},
+		{"list missing bucket", func() error {
+			return integrity.NewS3Objects(f.Client, "no-such-bucket").List(t.Context(), "AWSLogs/", func(integrity.ObjectInfo) error { return nil })
+		}, nil, "list s3://no-such-bucket/AWSLogs/"},
+		{"cancelled context", func() error {
+			ctx, cancel := context.WithCancel(t.Context())
+			cancel()
+			_, err := objs.Open(ctx, digest)
+			return err
+		}, context.Canceled, "open s3://trail/" + digest},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call()
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if tc.wantIs != nil && !errors.Is(err, tc.wantIs) {
+				t.Errorf("error %v is not %v", err, tc.wantIs)
+			}
+			if tc.wantIs == nil && errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("error %v must not read as a missing object", err)
+			}
+			if !strings.Contains(err.Error(), tc.wantMsg) {
+				t.Errorf("error %q does not contain %q", err, tc.wantMsg)
+			}
+		})
+	}
+	t.Run("signature from metadata", func(t *testing.T) {
+		sig, err := objs.Signature(t.Context(), digest)
+		if err != nil || sig != "ab12cd" {
+			t.Errorf("Signature = %q, %v; want ab12cd", sig, err)
+		}
+	})
+}
+
+// maxKeys sets MaxKeys on every ListObjectsV2 the client sends.
+func maxKeys(n int32) func(*middleware.Stack) error {
+	return func(st *middleware.Stack) error {
+		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("maxKeys",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				if p, ok := in.Parameters.(*s3.ListObjectsV2Input); ok {
+					p.MaxKeys = aws.Int32(n)
+				}
+				return next.HandleInitialize(ctx, in)
+			}), middleware.After)
+	}
+}
