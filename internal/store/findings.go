@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,26 +37,47 @@ func (s *SQLite) AddFindings(ctx context.Context, fs []*finding.Finding) (fresh 
 		return nil, nil
 	}
 	// Encode before taking the write lock, so concurrent callers overlap it.
-	bodies := make([]string, len(fs))
-	for i, f := range fs {
-		if bodies[i], err = encode(f); err != nil {
-			return nil, fmt.Errorf("add findings: finding %d: %w", i, err)
-		}
+	bodies, err := encodeAll(fs)
+	if err != nil {
+		return nil, fmt.Errorf("add findings: %w", err)
 	}
-
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("add findings: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if fresh, err = s.insertFindings(ctx, tx, fs, bodies); err != nil {
+		return nil, fmt.Errorf("add findings: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("add findings: %w", err)
+	}
+	return fresh, nil
+}
+
+// encodeAll encodes every finding of fs (see encode).
+func encodeAll(fs []*finding.Finding) ([]string, error) {
+	bodies := make([]string, len(fs))
+	for i, f := range fs {
+		var err error
+		if bodies[i], err = encode(f); err != nil {
+			return nil, fmt.Errorf("finding %d: %w", i, err)
+		}
+	}
+	return bodies, nil
+}
+
+// insertFindings stores, in tx, the findings of fs not stored yet, with
+// their encoded bodies, queues them in the outbox and returns them.
+func (s *SQLite) insertFindings(ctx context.Context, tx *sql.Tx, fs []*finding.Finding, bodies []string) (fresh []*finding.Finding, err error) {
 	ins, err := tx.PrepareContext(ctx, insertFinding)
 	if err != nil {
-		return nil, fmt.Errorf("add findings: %w", err)
+		return nil, err
 	}
 	defer ins.Close()
 	queue, err := tx.PrepareContext(ctx, insertOutbox)
 	if err != nil {
-		return nil, fmt.Errorf("add findings: %w", err)
+		return nil, err
 	}
 	defer queue.Close()
 
@@ -68,24 +90,21 @@ func (s *SQLite) AddFindings(ctx context.Context, fs []*finding.Finding) (fresh 
 		res, err := ins.ExecContext(ctx, f.ID, f.RuleID, int64(f.Severity), f.EventID,
 			nanos(f.EventTime), f.Account, f.Region, nanos(f.DetectedAt), bodies[i], event)
 		if err != nil {
-			return nil, fmt.Errorf("add findings: %s: %w", f.ID, err)
+			return nil, fmt.Errorf("%s: %w", f.ID, err)
 		}
 		if n, err := res.RowsAffected(); err != nil {
-			return nil, fmt.Errorf("add findings: %s: %w", f.ID, err)
+			return nil, fmt.Errorf("%s: %w", f.ID, err)
 		} else if n == 0 {
 			continue // stored before, or earlier in fs
 		}
 		seq, err := res.LastInsertId()
 		if err != nil {
-			return nil, fmt.Errorf("add findings: %s: %w", f.ID, err)
+			return nil, fmt.Errorf("%s: %w", f.ID, err)
 		}
 		if _, err := queue.ExecContext(ctx, seq, queuedAt); err != nil {
-			return nil, fmt.Errorf("add findings: queue %s: %w", f.ID, err)
+			return nil, fmt.Errorf("queue %s: %w", f.ID, err)
 		}
 		fresh = append(fresh, f)
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("add findings: %w", err)
 	}
 	return fresh, nil
 }

@@ -1,6 +1,7 @@
 // Package store keeps trailwarden's durable state in one embedded SQLite
 // file: the findings, an outbox of the findings not yet delivered to every
-// output, and checkpoints of the log files already processed. No server is
+// output, checkpoints of the log files already processed, and the delivery
+// coverage of each account × region (coverage.go). No server is
 // needed; a batch scan and a daemon use the same file the same way.
 //
 // The outbox is what keeps a finding from being lost between the store and
