@@ -33,6 +33,7 @@ type fakeS3 struct {
 	Client *s3.Client
 	Bucket string
 	lists  atomic.Int64 // ListObjectsV2 requests served
+	gets   atomic.Int64 // GetObject requests served
 }
 
 func newFakeS3(t *testing.T, bucket string) *fakeS3 {
@@ -41,8 +42,12 @@ func newFakeS3(t *testing.T, bucket string) *fakeS3 {
 	faker := gofakes3.New(s3mem.New(), gofakes3.WithLogger(gofakes3.DiscardLog()))
 	h := faker.Server()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet && r.URL.Query().Get("list-type") == "2" {
-			f.lists.Add(1)
+		if r.Method == http.MethodGet {
+			if r.URL.Query().Get("list-type") == "2" {
+				f.lists.Add(1)
+			} else {
+				f.gets.Add(1)
+			}
 		}
 		h.ServeHTTP(w, r)
 	}))

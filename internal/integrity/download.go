@@ -1,0 +1,323 @@
+package integrity
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DownloadOptions selects what Download copies and how.
+type DownloadOptions struct {
+	// Start and End bound the files by the day folder of their key
+	// (YYYY/MM/DD, UTC), widened by one day on each side so the digests
+	// that cover the edges of the range (a digest lands in the folder of
+	// the hour it ends) come along. Zero values leave that side open.
+	Start, End time.Time
+	// Accounts and Regions keep only those accounts and regions; empty
+	// keeps all.
+	Accounts, Regions []string
+	// Parallel is how many objects are fetched at once: 8 when zero,
+	// at most 64.
+	Parallel int
+}
+
+// DownloadStats counts what Download did.
+type DownloadStats struct {
+	Listed      int   // objects listed under the prefix
+	Ignored     int   // not a digest, log or insight file, or outside the filters
+	Downloaded  int   // files written (a digest and its signature count once)
+	Skipped     int   // already present with the listed size
+	NoSignature int   // digests S3 holds without signature metadata: no sidecar written
+	Failed      int   // objects not copied; see the error
+	Bytes       int64 // bytes written, signatures included
+}
+
+// ErrUnsafeKey means an object key cannot be a file under the destination
+// folder: it is absolute, holds "..", "." or empty segments, a backslash or
+// a NUL. The object is not copied; the others are.
+var ErrUnsafeKey = errors.New("key is not a safe relative path")
+
+// maxDownloadErrors bounds how many per-object errors Download returns.
+const maxDownloadErrors = 10
+
+// Download copies the digests, log files and insight files under prefix
+// from objs into dir, at their keys, so that dir stands for the bucket and
+// verifies offline: each digest's signature goes to a "<key>.sig" sidecar.
+// Files are written to a temporary name and renamed into place, so an
+// interrupted run leaves no partial file under a real name; a file already
+// present with the listed size is not fetched again, so a rerun resumes.
+// Nothing is written outside dir: unsafe keys are refused with ErrUnsafeKey
+// (folder markers, keys ending in "/", are passed over) and symbolic links
+// leading out of dir are not followed.
+//
+// A failure on one object does not stop the others: Download returns the
+// stats and the per-object errors joined (the first few, then a count).
+// Cancelling ctx stops it and returns ctx's error.
+func Download(ctx context.Context, objs Objects, prefix, dir string, opts DownloadOptions) (DownloadStats, error) {
+	var st DownloadStats
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return st, fmt.Errorf("download: %w", err)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return st, fmt.Errorf("download: %w", err)
+	}
+	defer root.Close()
+	d := &downloader{objs: objs, root: root, opts: opts}
+
+	n := opts.Parallel
+	if n <= 0 {
+		n = 8
+	}
+	n = min(n, 64)
+	jobs := make(chan ObjectInfo)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			for o := range jobs {
+				d.record(o.Key, d.copy(ctx, o))
+			}
+		})
+	}
+	listErr := objs.List(ctx, prefix, func(o ObjectInfo) error {
+		d.count(func(s *DownloadStats) { s.Listed++ })
+		if strings.HasSuffix(o.Key, "/") { // a folder marker
+			d.count(func(s *DownloadStats) { s.Ignored++ })
+			return nil
+		}
+		// Checked before the kind: a trail prefix holds only CloudTrail's
+		// objects, so a key that cannot be a file is tampering or a
+		// mistake, and is reported rather than passed over.
+		if err := checkKey(o.Key); err != nil {
+			d.record(o.Key, err)
+			return nil
+		}
+		if !d.wanted(o.Key) {
+			d.count(func(s *DownloadStats) { s.Ignored++ })
+			return nil
+		}
+		select {
+		case jobs <- o:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	})
+	close(jobs)
+	wg.Wait()
+
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return d.stats, fmt.Errorf("download: %w", err)
+	}
+	errs := d.errs
+	if d.stats.Failed > len(errs) {
+		errs = append(errs, fmt.Errorf("and %d more objects failed", d.stats.Failed-len(errs)))
+	}
+	if listErr != nil {
+		errs = append([]error{fmt.Errorf("download: %w", listErr)}, errs...)
+	}
+	return d.stats, errors.Join(errs...)
+}
+
+// downloader is one Download's shared state.
+type downloader struct {
+	objs Objects
+	root *os.Root
+	opts DownloadOptions
+
+	mu    sync.Mutex
+	stats DownloadStats
+	errs  []error
+}
+
+// record counts a failed object; nil (copied or skipped) was counted by
+// copy itself.
+func (d *downloader) record(key string, err error) {
+	if err == nil {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.stats.Failed++
+	if len(d.errs) < maxDownloadErrors {
+		var pe *fs.PathError
+		if !errors.As(err, &pe) {
+			err = &fs.PathError{Op: "download", Path: key, Err: err}
+		}
+		d.errs = append(d.errs, err)
+	}
+}
+
+// copy fetches one object, and for a digest its signature, unless present.
+func (d *downloader) copy(ctx context.Context, o ObjectInfo) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	name := filepath.FromSlash(o.Key)
+	have := d.present(name, o.Size)
+	var sig string
+	wantSig := isDigestKey(o.Key)
+	if wantSig && !d.present(name+".sig", -1) {
+		var err error
+		sig, err = d.objs.Signature(ctx, o.Key)
+		if errors.Is(err, ErrNoSignature) {
+			wantSig = false
+			d.count(func(s *DownloadStats) { s.NoSignature++ })
+		} else if err != nil {
+			return err
+		}
+	} else {
+		wantSig = false
+	}
+	if have && !wantSig {
+		d.count(func(s *DownloadStats) { s.Skipped++ })
+		return nil
+	}
+	if err := d.root.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		return err
+	}
+	var n int64
+	if !have {
+		rc, err := d.objs.Open(ctx, o.Key)
+		if err != nil {
+			return err
+		}
+		n, err = d.write(name, o.Size, rc)
+		rc.Close()
+		if err != nil {
+			return err
+		}
+	}
+	if wantSig {
+		m, err := d.write(name+".sig", -1, strings.NewReader(sig+"\n"))
+		if err != nil {
+			return err
+		}
+		n += m
+	}
+	d.count(func(s *DownloadStats) { s.Downloaded++; s.Bytes += n })
+	return nil
+}
+
+func (d *downloader) count(f func(*DownloadStats)) {
+	d.mu.Lock()
+	f(&d.stats)
+	d.mu.Unlock()
+}
+
+// present reports whether name is a regular file of the given size (any
+// non-empty size when size < 0). A symbolic link is not a file: it is
+// replaced, never followed.
+func (d *downloader) present(name string, size int64) bool {
+	fi, err := d.root.Lstat(name)
+	if err != nil || !fi.Mode().IsRegular() {
+		return false
+	}
+	return (size < 0 && fi.Size() > 0) || fi.Size() == size
+}
+
+// write copies r to name through a temporary file in the same folder and
+// renames it into place. size >= 0 is the length r must have.
+func (d *downloader) write(name string, size int64, r io.Reader) (int64, error) {
+	var rnd [6]byte
+	rand.Read(rnd[:])
+	tmp := filepath.Join(filepath.Dir(name), "."+filepath.Base(name)+".part-"+hex.EncodeToString(rnd[:]))
+	f, err := d.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return 0, err
+	}
+	n, err := io.Copy(f, r)
+	if err == nil && size >= 0 && n != size {
+		err = fmt.Errorf("got %d bytes, listed %d (object replaced while copying?)", n, size)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = d.root.Rename(tmp, name)
+	}
+	if err != nil {
+		d.root.Remove(tmp)
+		return 0, &fs.PathError{Op: "write", Path: name, Err: err}
+	}
+	return n, nil
+}
+
+// wanted reports whether key is a digest, log or insight file passing the
+// filters.
+func (d *downloader) wanted(key string) bool {
+	k, ok := parseDownloadKey(key)
+	if !ok {
+		return false
+	}
+	if len(d.opts.Accounts) > 0 && !slices.Contains(d.opts.Accounts, k.account) {
+		return false
+	}
+	if len(d.opts.Regions) > 0 && !slices.Contains(d.opts.Regions, k.region) {
+		return false
+	}
+	const day = 24 * time.Hour
+	if !d.opts.Start.IsZero() && k.day.Before(d.opts.Start.UTC().Truncate(day).Add(-day)) {
+		return false
+	}
+	if !d.opts.End.IsZero() && k.day.After(d.opts.End.UTC().Truncate(day).Add(day)) {
+		return false
+	}
+	return true
+}
+
+// downloadKey is what Download reads from a CloudTrail key:
+// [prefix/]AWSLogs/[o-org/]account/CloudTrail*/region/YYYY/MM/DD/name.json.gz
+type downloadKey struct {
+	account, kind, region string
+	day                   time.Time
+}
+
+func parseDownloadKey(key string) (downloadKey, bool) {
+	segs := strings.Split(key, "/")
+	i := slices.Index(segs, "AWSLogs")
+	if i < 0 {
+		return downloadKey{}, false
+	}
+	segs = segs[i+1:]
+	if len(segs) == 8 && strings.HasPrefix(segs[0], "o-") { // organization trail
+		segs = segs[1:]
+	}
+	if len(segs) != 7 || !strings.HasPrefix(segs[1], "CloudTrail") || !strings.HasSuffix(segs[6], ".json.gz") {
+		return downloadKey{}, false
+	}
+	day, err := time.Parse("2006/01/02", strings.Join(segs[3:6], "/"))
+	if err != nil {
+		return downloadKey{}, false
+	}
+	return downloadKey{account: segs[0], kind: segs[1], region: segs[2], day: day}, true
+}
+
+// isDigestKey reports whether key is a digest file (CloudTrail-Digest/,
+// and any other *-Digest/ folder CloudTrail adds).
+func isDigestKey(key string) bool {
+	k, ok := parseDownloadKey(key)
+	return ok && strings.HasSuffix(k.kind, "-Digest")
+}
+
+// checkKey refuses keys that would not land exactly at their own path under
+// the destination.
+func checkKey(key string) error {
+	if strings.ContainsAny(key, "\\\x00") || path.Clean(key) != key || !filepath.IsLocal(filepath.FromSlash(key)) {
+		return &fs.PathError{Op: "download", Path: key, Err: ErrUnsafeKey}
+	}
+	return nil
+}

@@ -1,0 +1,324 @@
+package integrity_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/trailwarden/trailwarden/internal/integrity"
+)
+
+const (
+	acct1 = "111111111111"
+	acct2 = "222222222222"
+)
+
+func logKey(prefix, acct, region, day, name string) string {
+	return fmt.Sprintf("%sAWSLogs/%s/CloudTrail/%s/%s/%s_CloudTrail_%s_%s.json.gz", prefix, acct, region, day, acct, region, name)
+}
+
+func digestKey(prefix, acct, region, day, stamp string) string {
+	return fmt.Sprintf("%sAWSLogs/%s/CloudTrail-Digest/%s/%s/%s_CloudTrail-Digest_%s_trail_%s_%s.json.gz", prefix, acct, region, day, acct, region, region, stamp)
+}
+
+// trailBucket is a small trail under prefix "logs/": what Download copies,
+// with the signature of each digest.
+type trailBucket struct {
+	files map[string]string // key → body, every file Download should copy
+	sigs  map[string]string // digest key → signature
+}
+
+func uploadTrail(t *testing.T, f *fakeS3) trailBucket {
+	t.Helper()
+	tb := trailBucket{files: map[string]string{}, sigs: map[string]string{}}
+	add := func(key, body, sig string) {
+		var meta map[string]string
+		if sig != "" {
+			meta = map[string]string{"signature": sig, "signature-algorithm": "SHA256withRSA"}
+			tb.sigs[key] = sig
+		}
+		f.put(t, key, []byte(body), meta)
+		tb.files[key] = body
+	}
+	add(logKey("logs/", acct1, "us-east-1", "2026/01/02", "20260102T0100Z_a"), "log a", "")
+	add(logKey("logs/", acct1, "us-east-1", "2026/01/02", "20260102T0105Z_b"), "log b, longer", "")
+	add(logKey("logs/", acct1, "eu-west-1", "2026/01/05", "20260105T1000Z_c"), "log c", "")
+	add(logKey("logs/", acct2, "us-east-1", "2026/01/02", "20260102T0100Z_d"), "log d", "")
+	add("logs/AWSLogs/o-abcdef1234/"+acct2+"/CloudTrail/us-east-1/2026/01/02/org.json.gz", "org log", "")
+	add("logs/AWSLogs/"+acct1+"/CloudTrail-Insight/us-east-1/2026/01/02/insight.json.gz", "insight", "")
+	add(digestKey("logs/", acct1, "us-east-1", "2026/01/02", "20260102T020000Z"), "digest 1", "0a1b")
+	add(digestKey("logs/", acct1, "us-east-1", "2026/01/03", "20260103T000000Z"), "digest 2", "2c3d")
+	add(digestKey("logs/", acct2, "us-east-1", "2026/01/02", "20260102T020000Z"), "digest 3", "4e5f")
+	// Not copied: outside the prefix, not a trail file, a folder marker.
+	f.put(t, logKey("", acct1, "us-east-1", "2026/01/02", "20260102T0100Z_root"), []byte("other trail"), nil)
+	f.put(t, "logs/AWSLogs/"+acct1+"/CloudTrail/us-east-1/2026/01/02/notes.txt", []byte("notes"), nil)
+	f.put(t, "logs/AWSLogs/", nil, nil)
+	return tb
+}
+
+// readDir returns every file under dir by slash key.
+func readDir(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	got := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		got[filepath.ToSlash(rel)] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// wantDir is what dir holds after copying files and sigs.
+func wantDir(files, sigs map[string]string, keep func(string) bool) map[string]string {
+	want := map[string]string{}
+	for k, v := range files {
+		if keep == nil || keep(k) {
+			want[k] = v
+			if s, ok := sigs[k]; ok {
+				want[k+".sig"] = s + "\n"
+			}
+		}
+	}
+	return want
+}
+
+func TestDownload(t *testing.T) {
+	f := newFakeS3(t, "trail")
+	tb := uploadTrail(t, f)
+	day := func(s string) time.Time { d, _ := time.Parse("2006-01-02", s); return d }
+
+	for _, tc := range []struct {
+		name string
+		opts integrity.DownloadOptions
+		keep func(key string) bool
+	}{
+		{name: "everything", opts: integrity.DownloadOptions{Parallel: 3}},
+		{name: "one account", opts: integrity.DownloadOptions{Accounts: []string{acct2}},
+			keep: func(k string) bool { return strings.Contains(k, "/"+acct2+"/") }},
+		{name: "one region", opts: integrity.DownloadOptions{Regions: []string{"eu-west-1"}},
+			keep: func(k string) bool { return strings.Contains(k, "/eu-west-1/") }},
+		{name: "end widened by a day", opts: integrity.DownloadOptions{End: day("2026-01-02").Add(5 * time.Hour)},
+			keep: func(k string) bool { return !strings.Contains(k, "/2026/01/05/") }},
+		{name: "start widened by a day", opts: integrity.DownloadOptions{Start: day("2026-01-04").Add(time.Hour)},
+			keep: func(k string) bool { return strings.Contains(k, "/2026/01/05/") || strings.Contains(k, "/2026/01/03/") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			st, err := integrity.Download(t.Context(), f.objects(), "logs/", dir, tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := wantDir(tb.files, tb.sigs, tc.keep)
+			if diff := cmp.Diff(want, readDir(t, dir)); diff != "" {
+				t.Errorf("folder (-want +got):\n%s", diff)
+			}
+			copied := 0
+			for k := range want {
+				if !strings.HasSuffix(k, ".sig") {
+					copied++
+				}
+			}
+			if st.Downloaded != copied || st.Listed != 11 || st.Ignored != 11-copied || st.Skipped+st.Failed+st.NoSignature != 0 {
+				t.Errorf("stats %+v, want %d downloaded of 11 listed", st, copied)
+			}
+		})
+	}
+}
+
+func TestDownloadResumes(t *testing.T) {
+	f := newFakeS3(t, "trail")
+	tb := uploadTrail(t, f)
+	dir := t.TempDir()
+	if _, err := integrity.Download(t.Context(), f.objects(), "logs/", dir, integrity.DownloadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want := wantDir(tb.files, tb.sigs, nil)
+
+	// A rerun fetches nothing.
+	f.gets.Store(0)
+	st, err := integrity.Download(t.Context(), f.objects(), "logs/", dir, integrity.DownloadOptions{})
+	if err != nil || st.Skipped != len(tb.files) || st.Downloaded != 0 || f.gets.Load() != 0 {
+		t.Fatalf("rerun: %+v, %v, %d GETs; want all %d skipped", st, err, f.gets.Load(), len(tb.files))
+	}
+
+	// Damage: a file cut short (an interrupted copy outside Download), one
+	// deleted, a signature deleted, a symlink in place of a file.
+	logA := logKey("logs/", acct1, "us-east-1", "2026/01/02", "20260102T0100Z_a")
+	logB := logKey("logs/", acct1, "us-east-1", "2026/01/02", "20260102T0105Z_b")
+	logC := logKey("logs/", acct1, "eu-west-1", "2026/01/05", "20260105T1000Z_c")
+	dig := digestKey("logs/", acct1, "us-east-1", "2026/01/02", "20260102T020000Z")
+	at := func(k string) string { return filepath.Join(dir, filepath.FromSlash(k)) }
+	if err := os.WriteFile(at(logA), []byte("log"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(at(logB))
+	os.Remove(at(dig + ".sig"))
+	outside := filepath.Join(t.TempDir(), "outside")
+	os.WriteFile(outside, []byte("log c"), 0o644) // same size as log c
+	os.Remove(at(logC))
+	if err := os.Symlink(outside, at(logC)); err != nil {
+		t.Fatal(err)
+	}
+
+	f.gets.Store(0)
+	st, err = integrity.Download(t.Context(), f.objects(), "logs/", dir, integrity.DownloadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Downloaded != 4 || st.Skipped != len(tb.files)-4 || f.gets.Load() != 3 {
+		t.Errorf("repair: %+v with %d GETs; want 4 downloaded (3 bodies, 1 signature)", st, f.gets.Load())
+	}
+	if diff := cmp.Diff(want, readDir(t, dir)); diff != "" {
+		t.Errorf("folder (-want +got):\n%s", diff)
+	}
+	if fi, err := os.Lstat(at(logC)); err != nil || !fi.Mode().IsRegular() {
+		t.Errorf("symlink not replaced by a file: %v %v", fi, err)
+	}
+	if b, _ := os.ReadFile(outside); string(b) != "log c" {
+		t.Errorf("wrote through the symlink: %q", b)
+	}
+}
+
+func TestDownloadNoSignature(t *testing.T) {
+	f := newFakeS3(t, "trail")
+	stripped := digestKey("", acct1, "us-east-1", "2026/01/02", "20260102T020000Z")
+	signed := digestKey("", acct1, "us-east-1", "2026/01/02", "20260102T030000Z")
+	f.put(t, stripped, []byte("digest"), nil)
+	f.put(t, signed, []byte("digest"), map[string]string{"signature": "ff"})
+	dir := t.TempDir()
+	st, err := integrity.Download(t.Context(), f.objects(), "", dir, integrity.DownloadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{stripped: "digest", signed: "digest", signed + ".sig": "ff\n"}
+	if diff := cmp.Diff(want, readDir(t, dir)); diff != "" {
+		t.Errorf("folder (-want +got):\n%s", diff)
+	}
+	if st.NoSignature != 1 || st.Downloaded != 2 {
+		t.Errorf("stats %+v, want 2 downloaded, 1 without signature", st)
+	}
+}
+
+func TestDownloadStaysInDir(t *testing.T) {
+	good := logKey("", acct1, "us-east-1", "2026/01/02", "20260102T0100Z_a")
+	t.Run("hostile keys in S3", func(t *testing.T) {
+		f := newFakeS3(t, "trail")
+		hostile := []string{
+			"AWSLogs/../../etc/x",
+			"AWSLogs/" + acct1 + "/CloudTrail/us-east-1/2026/01/02/../../../../../../../x.json.gz",
+			"AWSLogs//" + acct1 + "/CloudTrail/us-east-1/2026/01/02/y.json.gz",
+			"AWSLogs/" + acct1 + "/CloudTrail/us-east-1/2026/01/02/..\\..\\z.json.gz",
+		}
+		for _, k := range hostile {
+			f.put(t, k, []byte("pwned"), nil)
+		}
+		f.put(t, good, []byte("log"), nil)
+		// The fake must store the keys as sent, or this tests nothing.
+		var listed []string
+		for _, o := range listAll(t, f.objects(), "") {
+			listed = append(listed, o.Key)
+		}
+		for _, k := range hostile {
+			if !slices.Contains(listed, k) {
+				t.Fatalf("fake did not keep key %q (has %q)", k, listed)
+			}
+		}
+		base := t.TempDir()
+		dir := filepath.Join(base, "a", "b", "out")
+		st, err := integrity.Download(t.Context(), f.objects(), "", dir, integrity.DownloadOptions{})
+		if !errors.Is(err, integrity.ErrUnsafeKey) {
+			t.Fatalf("err %v, want ErrUnsafeKey", err)
+		}
+		for _, k := range hostile {
+			if !strings.Contains(err.Error(), k) {
+				t.Errorf("error does not name %q:\n%v", k, err)
+			}
+		}
+		if st.Failed != len(hostile) || st.Downloaded != 1 {
+			t.Errorf("stats %+v, want %d refused and the good file copied", st, len(hostile))
+		}
+		want := map[string]string{filepath.ToSlash(filepath.Join("a", "b", "out", good)): "log"}
+		if diff := cmp.Diff(want, readDir(t, base)); diff != "" {
+			t.Errorf("files under the test's folder (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("symlinked folder leading out", func(t *testing.T) {
+		f := newFakeS3(t, "trail")
+		f.put(t, good, []byte("log"), nil)
+		dir, outside := t.TempDir(), t.TempDir()
+		if err := os.Symlink(outside, filepath.Join(dir, "AWSLogs")); err != nil {
+			t.Fatal(err)
+		}
+		st, err := integrity.Download(t.Context(), f.objects(), "", dir, integrity.DownloadOptions{})
+		if err == nil || st.Failed != 1 {
+			t.Fatalf("stats %+v, err %v; want the file refused", st, err)
+		}
+		if got := readDir(t, outside); len(got) != 0 {
+			t.Errorf("wrote outside the folder: %v", got)
+		}
+	})
+}
+
+// failingObjects fails to open one key.
+type failingObjects struct {
+	integrity.Objects
+	bad string
+}
+
+func (o failingObjects) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+	if key == o.bad {
+		return nil, &fs.PathError{Op: "open", Path: key, Err: errors.New("access denied")}
+	}
+	return o.Objects.Open(ctx, key)
+}
+
+func TestDownloadFailures(t *testing.T) {
+	f := newFakeS3(t, "trail")
+	tb := uploadTrail(t, f)
+	bad := logKey("logs/", acct1, "us-east-1", "2026/01/02", "20260102T0100Z_a")
+
+	t.Run("one object fails, the others are copied", func(t *testing.T) {
+		dir := t.TempDir()
+		st, err := integrity.Download(t.Context(), failingObjects{f.objects(), bad}, "logs/", dir, integrity.DownloadOptions{})
+		if err == nil || !strings.Contains(err.Error(), "access denied") || !strings.Contains(err.Error(), bad) {
+			t.Fatalf("err %v, want access denied on %s", err, bad)
+		}
+		if st.Failed != 1 || st.Downloaded != len(tb.files)-1 {
+			t.Errorf("stats %+v", st)
+		}
+		got := readDir(t, dir)
+		if _, ok := got[bad]; ok || len(got) != len(wantDir(tb.files, tb.sigs, nil))-1 {
+			t.Errorf("folder holds %d files (bad one: %v)", len(got), ok)
+		}
+		for k := range got {
+			if strings.Contains(k, ".part-") {
+				t.Errorf("temporary file left: %s", k)
+			}
+		}
+	})
+	t.Run("cancelled", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		_, err := integrity.Download(ctx, f.objects(), "logs/", t.TempDir(), integrity.DownloadOptions{})
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("err %v, want context.Canceled", err)
+		}
+	})
+}
