@@ -1,7 +1,8 @@
 // Package scan is trailwarden's batch job: read CloudTrail logs from files,
 // folders or stdin, evaluate every routed rule, store the findings with an
-// outbox, deliver new ones to the outputs, checkpoint what was read, and
-// summarise.
+// outbox, deliver new ones to the outputs, checkpoint what was read, record
+// the delivery coverage of each account × region and report its new
+// silences, and summarise.
 package scan
 
 import (
@@ -47,8 +48,13 @@ type Options struct {
 	Store       Store
 	DeadLetter  *deadletter.File
 	// Rescan reads files even when a checkpoint says they were read.
-	Rescan  bool
-	Workers int
+	Rescan bool
+	// SilentAfter is how long an account × region may go without events
+	// before the silence is a finding (0: coverage.DefaultSilentAfter).
+	// Silences are looked for when Store is a CoverageStore, in the accounts
+	// the scan read log files of.
+	SilentAfter time.Duration
+	Workers     int
 	// Errors receives one line per input problem (stderr).
 	Errors io.Writer
 	// Progress, when set, is called about twice a second with live totals.
@@ -79,6 +85,9 @@ type Summary struct {
 	Engine                           engine.Stats
 	MaxSeverity                      finding.Severity
 	AnyFinding                       bool
+	// Silences counts the delivery silences found (each is also a finding,
+	// counted in Findings); NewSilences those not reported by an earlier run.
+	Silences, NewSilences int
 }
 
 // maxRedeliver bounds the outbox entries one run redelivers; the rest wait
@@ -147,7 +156,8 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 
 	q := &quarantine{w: o.Errors, dl: o.DeadLetter, log: log}
-	sk := &sink{o: &o, sum: sum, disp: disp, flush: flushDelivered, ruleset: o.Rules.Fingerprint, seen: map[string]bool{}}
+	sk := &sink{o: &o, sum: sum, disp: disp, flush: flushDelivered, ruleset: o.Rules.Fingerprint, seen: map[string]bool{}, accounts: map[string]bool{}}
+	sk.cov, _ = o.Store.(CoverageStore)
 	rules := make([]rule.Rule, len(o.Rules.Rules))
 	for i, r := range o.Rules.Rules {
 		rules[i] = r
@@ -164,6 +174,10 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		Logger:     log,
 	}, &counters)
 	stopProgress()
+	if runErr == nil && sk.cov != nil {
+		// Every file is in: look for silences in the accounts read.
+		runErr = sk.silences(ctx)
+	}
 
 	// Stop intake of the outputs and wait for deliveries, even after an error:
 	// what was stored is in the outbox either way.
@@ -226,6 +240,10 @@ type sink struct {
 	flush   func(context.Context) error
 	ruleset string
 	seen    map[string]bool // finding ids detected in this run
+	// cov is o.Store when it keeps coverage; accounts are those whose
+	// coverage this run recorded.
+	cov      CoverageStore
+	accounts map[string]bool
 }
 
 func stamp(d *source.Delivery, ruleset string) store.Stamp {
@@ -276,6 +294,12 @@ func (s *sink) Result(ctx context.Context, r *pipeline.Result) error {
 	if err := s.findings(ctx, r); err != nil {
 		return err
 	}
+	if fc, ok := coverageOf(d, r.Decode.Events, r.Oldest, r.Newest, r.Err != nil); ok && s.cov != nil {
+		if err := s.cov.RecordFile(ctx, fc); err != nil {
+			return err // the store names the origin
+		}
+		s.accounts[fc.Account] = true
+	}
 	// A delivery is acknowledged once its findings are stored (the outbox
 	// guarantees their delivery). One with a delivery-level error is not:
 	// the next run reads it again and reports the problem again.
@@ -289,10 +313,26 @@ func (s *sink) Result(ctx context.Context, r *pipeline.Result) error {
 
 // findings counts, stores and dispatches a result's findings.
 func (s *sink) findings(ctx context.Context, r *pipeline.Result) error {
-	sum := s.sum
 	d := r.Delivery
-	sum.RuleErrors += r.RuleErrors
-	for _, f := range r.Findings {
+	s.sum.RuleErrors += r.RuleErrors
+	s.count(r.Findings)
+	if len(r.Findings) > 0 {
+		fresh, err := s.o.Store.AddFindings(ctx, r.Findings)
+		if err != nil {
+			return fmt.Errorf("store findings of %s: %w", d.Origin, err)
+		}
+		s.sum.NewFindings += len(fresh)
+		if err := s.disp.Dispatch(ctx, fresh); err != nil {
+			return fmt.Errorf("dispatch findings of %s: %w", d.Origin, err)
+		}
+	}
+	return s.flush(ctx)
+}
+
+// count counts the findings of fs not counted yet.
+func (s *sink) count(fs []*finding.Finding) {
+	sum := s.sum
+	for _, f := range fs {
 		if s.seen[f.ID] {
 			continue // one finding per dedup key, however many events share it
 		}
@@ -303,15 +343,21 @@ func (s *sink) findings(ctx context.Context, r *pipeline.Result) error {
 		}
 		sum.AnyFinding = true
 	}
-	if len(r.Findings) > 0 {
-		fresh, err := s.o.Store.AddFindings(ctx, r.Findings)
-		if err != nil {
-			return fmt.Errorf("store findings of %s: %w", d.Origin, err)
-		}
-		sum.NewFindings += len(fresh)
-		if err := s.disp.Dispatch(ctx, fresh); err != nil {
-			return fmt.Errorf("dispatch findings of %s: %w", d.Origin, err)
-		}
+}
+
+// silences reports, once every file is read, the silences of the accounts
+// read, as findings: all counted, the new ones dispatched.
+func (s *sink) silences(ctx context.Context) error {
+	all, fresh, err := silences(ctx, s.cov, s.accounts, s.o.SilentAfter, time.Now())
+	if err != nil {
+		return fmt.Errorf("delivery coverage: %w", err)
+	}
+	s.count(all)
+	s.sum.Silences += len(all)
+	s.sum.NewSilences += len(fresh)
+	s.sum.NewFindings += len(fresh)
+	if err := s.disp.Dispatch(ctx, fresh); err != nil {
+		return fmt.Errorf("dispatch silence findings: %w", err)
 	}
 	return s.flush(ctx)
 }
