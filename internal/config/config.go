@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -31,9 +32,19 @@ type Config struct {
 	Store string `yaml:"store"`
 	// DeadLetter is the JSON Lines file for undeliverable findings and quarantined records.
 	DeadLetter string `yaml:"dead_letter"`
+	// Coverage tunes delivery coverage.
+	Coverage Coverage `yaml:"coverage"`
 
 	file string     // where the config was read from
 	root *yaml.Node // the document, for positions
+}
+
+// Coverage tunes the delivery coverage of each account × region.
+type Coverage struct {
+	// SilentAfter is how long an account × region may go without events
+	// before the silence is reported, as a Go duration ("90m", "2h"). Zero
+	// or absent means the default (coverage.DefaultSilentAfter, 1h).
+	SilentAfter time.Duration `yaml:"silent_after"`
 }
 
 // Overrides returns the rule overrides the config holds.
@@ -44,8 +55,21 @@ func (c *Config) Overrides() rule.Overrides {
 // Where returns "file:line:col" of key in the top-level section (rules,
 // params, ...), or "" when unknown.
 func (c *Config) Where(section, key string) string {
-	if c.root == nil || len(c.root.Content) == 0 {
+	k := c.key(section, key)
+	if k == nil {
 		return ""
+	}
+	name := c.file
+	if name == "" {
+		name = "config"
+	}
+	return fmt.Sprintf("%s:%d:%d", name, k.Line, k.Column)
+}
+
+// key returns the node of key in the top-level section, or nil.
+func (c *Config) key(section, key string) *yaml.Node {
+	if c.root == nil || len(c.root.Content) == 0 {
+		return nil
 	}
 	doc := c.root.Content[0]
 	for i := 0; i+1 < len(doc.Content); i += 2 {
@@ -55,15 +79,11 @@ func (c *Config) Where(section, key string) string {
 		sec := doc.Content[i+1]
 		for j := 0; j+1 < len(sec.Content); j += 2 {
 			if k := sec.Content[j]; k.Value == key {
-				name := c.file
-				if name == "" {
-					name = "config"
-				}
-				return fmt.Sprintf("%s:%d:%d", name, k.Line, k.Column)
+				return k
 			}
 		}
 	}
-	return ""
+	return nil
 }
 
 // Builtin reports whether the embedded rule pack is used.
@@ -112,6 +132,13 @@ func Parse(data []byte) (*Config, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err == nil {
 		c.root = &root
+	}
+	if d := c.Coverage.SilentAfter; d < 0 {
+		line := 0
+		if k := c.key("coverage", "silent_after"); k != nil {
+			line = k.Line
+		}
+		return nil, fmt.Errorf("config: line %d: coverage.silent_after must not be negative, got %s", line, d)
 	}
 	return c, nil
 }

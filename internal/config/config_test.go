@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParse(t *testing.T) {
@@ -61,5 +62,36 @@ func TestWhere(t *testing.T) {
 	}
 	if got := c.Where("rules", "nope"); got != "" {
 		t.Errorf("Where(rules, nope) = %q", got)
+	}
+}
+
+func TestCoverage(t *testing.T) {
+	for _, tc := range []struct {
+		name, yaml string
+		want       time.Duration
+		err        string
+	}{
+		{name: "absent", yaml: "store: x.db\n"},
+		{name: "two hours", yaml: "coverage: {silent_after: 2h}\n", want: 2 * time.Hour},
+		{name: "block style", yaml: "store: x.db\ncoverage:\n  silent_after: 90m\n", want: 90 * time.Minute},
+		{name: "negative", yaml: "store: x.db\ncoverage:\n  silent_after: -1h\n", err: "line 3: coverage.silent_after must not be negative"},
+		{name: "not a duration", yaml: "coverage: {silent_after: soon}\n", err: "line 1"},
+		{name: "unknown key", yaml: "coverage:\n  silent_afterr: 2h\n", err: "line 2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Parse([]byte(tc.yaml))
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err = %v, want one containing %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Coverage.SilentAfter != tc.want {
+				t.Errorf("silent_after = %s, want %s", c.Coverage.SilentAfter, tc.want)
+			}
+		})
 	}
 }
