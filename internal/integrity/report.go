@@ -82,11 +82,11 @@ type Gap struct {
 // Report is the outcome of Verify. Files are sorted by key, then verdict;
 // gaps by account, region, trail and start.
 type Report struct {
-	Start  time.Time        `json:"start,omitzero"` // the digestEndTime window, as asked
-	End    time.Time        `json:"end,omitzero"`
-	Files  []FileResult     `json:"files"`
-	Gaps   []Gap            `json:"gaps"`
-	Counts map[Verdict]int  `json:"counts"`
+	Start  time.Time       `json:"start,omitzero"` // the digestEndTime window, as asked
+	End    time.Time       `json:"end,omitzero"`
+	Files  []FileResult    `json:"files"`
+	Gaps   []Gap           `json:"gaps"`
+	Counts map[Verdict]int `json:"counts"`
 	// Digests and LogFiles count the distinct files in range.
 	Digests  int `json:"digests"`
 	LogFiles int `json:"log_files"`

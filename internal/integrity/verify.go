@@ -86,7 +86,9 @@ func Verify(ctx context.Context, objs Objects, keys *KeySet, opts Options) (*Rep
 	for _, p := range v.pairs {
 		pairs = append(pairs, p)
 	}
-	slices.SortFunc(pairs, func(a, b *pair) int { return cmp.Or(strings.Compare(a.base, b.base), strings.Compare(a.region, b.region)) })
+	slices.SortFunc(pairs, func(a, b *pair) int {
+		return cmp.Or(strings.Compare(a.base, b.base), strings.Compare(a.region, b.region))
+	})
 
 	// Read, parse and check every digest (in parallel across pairs).
 	var loads []*loadedDigest
