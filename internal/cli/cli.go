@@ -53,6 +53,7 @@ type CLI struct {
 	Gen        GenCmd        `cmd:"" help:"Write a realistic synthetic CloudTrail dataset in the AWS key layout."`
 	Demo       DemoCmd       `cmd:"" help:"Generate a small dataset, scan it and show the findings."`
 	Deadletter DeadletterCmd `cmd:"" name:"deadletter" help:"Inspect and replay the dead-letter file."`
+	Coverage   CoverageCmd   `cmd:"" help:"Show which accounts and regions delivered events when, their silences and the unmonitored regions."`
 	Download   DownloadCmd   `cmd:"" help:"Copy a trail's digests, logs and insights from S3 to a folder that verifies offline."`
 	Version    VersionCmd    `cmd:"" help:"Print the version."`
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -29,19 +30,20 @@ import (
 
 // ScanCmd scans CloudTrail logs.
 type ScanCmd struct {
-	Paths       []string `arg:"" help:"Files, folders (recursive) or - for stdin." name:"path"`
-	Format      string   `help:"Findings on stdout: text (a table), jsonl, or auto (text on a terminal)." default:"auto" enum:"auto,text,jsonl"`
-	Rules       []string `help:"Extra rule directory or file (repeatable)." type:"path"`
-	NoBuiltin   bool     `help:"Leave out the built-in rules."`
-	MinSeverity string   `help:"Lowest severity reported to the outputs." default:"info" enum:"info,low,medium,high,critical"`
-	FailOn      string   `help:"Exit 1 when a finding of this severity or above is detected." default:"high" enum:"info,low,medium,high,critical,never"`
-	Store       string   `help:"SQLite file for findings and checkpoints (default: the config's, else ~/.local/state/trailwarden/trailwarden.db)." type:"path"`
-	NoStore     bool     `help:"No checkpoints and no finding history (one-off forensics); undeliverable findings still go to the dead-letter file."`
-	Rescan      bool     `help:"Read files again even when a checkpoint says they were read."`
-	DeadLetter  string   `help:"Dead-letter file for undeliverable findings and rejected records (default: beside the store)." type:"path"`
-	Workers     int      `help:"Parallel workers (default: one per core)."`
-	Progress    string   `help:"Progress bar on stderr: auto (on a terminal), always, never." default:"auto" enum:"auto,always,never"`
-	CPUProfile  string   `help:"Write a Go CPU profile of the scan to this file." type:"path" hidden:""`
+	Paths       []string      `arg:"" help:"Files, folders (recursive) or - for stdin." name:"path"`
+	Format      string        `help:"Findings on stdout: text (a table), jsonl, or auto (text on a terminal)." default:"auto" enum:"auto,text,jsonl"`
+	Rules       []string      `help:"Extra rule directory or file (repeatable)." type:"path"`
+	NoBuiltin   bool          `help:"Leave out the built-in rules."`
+	MinSeverity string        `help:"Lowest severity reported to the outputs." default:"info" enum:"info,low,medium,high,critical"`
+	FailOn      string        `help:"Exit 1 when a finding of this severity or above is detected." default:"high" enum:"info,low,medium,high,critical,never"`
+	Store       string        `help:"SQLite file for findings and checkpoints (default: the config's, else ~/.local/state/trailwarden/trailwarden.db)." type:"path"`
+	NoStore     bool          `help:"No checkpoints and no finding history (one-off forensics); undeliverable findings still go to the dead-letter file."`
+	Rescan      bool          `help:"Read files again even when a checkpoint says they were read."`
+	DeadLetter  string        `help:"Dead-letter file for undeliverable findings and rejected records (default: beside the store)." type:"path"`
+	SilentAfter time.Duration `help:"Report an account × region whose log files (in the AWS key layout) show no events for longer than this (default: the config's coverage.silent_after, else 1h)."`
+	Workers     int           `help:"Parallel workers (default: one per core)."`
+	Progress    string        `help:"Progress bar on stderr: auto (on a terminal), always, never." default:"auto" enum:"auto,always,never"`
+	CPUProfile  string        `help:"Write a Go CPU profile of the scan to this file." type:"path" hidden:""`
 }
 
 // stateDir is where trailwarden keeps its files by default.
@@ -130,6 +132,10 @@ func (c *ScanCmd) run(ctx context.Context, g *Globals) (*scan.Summary, error) {
 		return nil, err
 	}
 	minSev, _ := finding.ParseSeverity(c.MinSeverity)
+	silentAfter := cmp.Or(c.SilentAfter, cfg.Coverage.SilentAfter)
+	if silentAfter < 0 {
+		return nil, fmt.Errorf("--silent-after must not be negative, got %s", silentAfter)
+	}
 
 	outCfgs := cfg.Outputs
 	if len(outCfgs) == 0 {
@@ -181,7 +187,7 @@ func (c *ScanCmd) run(ctx context.Context, g *Globals) (*scan.Summary, error) {
 
 	opts := scan.Options{
 		Paths: c.Paths, Stdin: os.Stdin, Rules: set, Routes: routes, MinSeverity: minSev,
-		Store: st, DeadLetter: dl, Rescan: c.Rescan, Workers: c.Workers, Errors: g.stderr, Logger: log,
+		Store: st, DeadLetter: dl, Rescan: c.Rescan, SilentAfter: silentAfter, Workers: c.Workers, Errors: g.stderr, Logger: log,
 	}
 	if c.Progress == "always" || (c.Progress == "auto" && isTerminal(g.stderr)) {
 		bar := newBar(g.stderr)
@@ -244,6 +250,9 @@ func printSummary(w io.Writer, s *scan.Summary) {
 		fmt.Fprintln(w, "findings: none")
 	} else {
 		fmt.Fprintf(w, "findings: %d (%s); %d new\n", total, strings.Join(parts, ", "), s.NewFindings)
+	}
+	if s.Silences > 0 {
+		fmt.Fprintf(w, "delivery silences: %d (%d new); trailwarden coverage shows them\n", s.Silences, s.NewSilences)
 	}
 	if s.Redelivered > 0 {
 		fmt.Fprintf(w, "redelivered %d findings left in the outbox by an earlier run\n", s.Redelivered)
