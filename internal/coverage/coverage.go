@@ -221,10 +221,14 @@ func Analyze(ctx context.Context, src Source, o Options) (*Report, error) {
 	}
 	slices.SortFunc(cells, func(a, b Cell) int { return a.Key.compare(b.Key) })
 	horizons := Horizons(cells)
+	only := make(map[string]bool, len(o.Accounts))
+	for _, a := range o.Accounts {
+		only[a] = true
+	}
 	r := &Report{SilentAfter: o.SilentAfter, Unmonitored: Unmonitored(cells)}
 	for _, c := range cells {
 		cr := CellReport{Cell: c, Horizon: horizons[c.Account]}
-		if len(o.Accounts) == 0 || slices.Contains(o.Accounts, c.Account) {
+		if len(only) == 0 || only[c.Account] {
 			spans, err := src.FileSpans(ctx, c.Key)
 			if err != nil {
 				return nil, fmt.Errorf("coverage: %s: %w", c.Key, err)
