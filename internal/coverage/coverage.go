@@ -34,6 +34,7 @@ type Key struct {
 	Region  string
 }
 
+// String returns "account/region".
 func (k Key) String() string { return k.Account + "/" + k.Region }
 
 // compare orders keys by account, then region.
@@ -69,6 +70,7 @@ type Silence struct {
 	Gap
 }
 
+// String returns the cell and the span, in UTC.
 func (s Silence) String() string {
 	return fmt.Sprintf("%s: %s to %s", s.Key, s.Start.UTC().Format(time.RFC3339), s.End.UTC().Format(time.RFC3339))
 }
