@@ -53,7 +53,9 @@ const maxDownloadErrors = 10
 
 // Download copies the digests, log files and insight files under prefix
 // from objs into dir, at their keys, so that dir stands for the bucket and
-// verifies offline: each digest's signature goes to a "<key>.sig" sidecar.
+// Verify over it gives the verdicts it gives over objs: every object Verify
+// would read is copied (anything under CloudTrail/<region>/ is a log file
+// to it), and each digest's signature goes to a "<key>.sig" sidecar.
 // Files are written to a temporary name and renamed into place, so an
 // interrupted run leaves no partial file under a real name; a file already
 // present with the listed size is not fetched again, so a rerun resumes.
@@ -170,7 +172,7 @@ func (d *downloader) copy(ctx context.Context, o ObjectInfo) error {
 	have := d.present(name, o.Size)
 	var sig string
 	wantSig := isDigestKey(o.Key)
-	if wantSig && !d.present(name+".sig", -1) {
+	if wantSig && !d.present(name+SignatureSuffix, -1) {
 		var err error
 		sig, err = d.objs.Signature(ctx, o.Key)
 		if errors.Is(err, ErrNoSignature) {
@@ -202,7 +204,7 @@ func (d *downloader) copy(ctx context.Context, o ObjectInfo) error {
 		}
 	}
 	if wantSig {
-		m, err := d.write(name+".sig", -1, strings.NewReader(sig+"\n"))
+		m, err := d.write(name+SignatureSuffix, -1, strings.NewReader(sig+"\n"))
 		if err != nil {
 			return err
 		}
@@ -256,61 +258,57 @@ func (d *downloader) write(name string, size int64, r io.Reader) (int64, error) 
 	return n, nil
 }
 
-// wanted reports whether key is a digest, log or insight file passing the
-// filters.
+// wanted reports whether key is a file Verify reads (a digest or log file,
+// as parseKey sees them) or an insight file, passing the filters. A key
+// without a day folder passes the time filter: its time is unknown.
 func (d *downloader) wanted(key string) bool {
-	k, ok := parseDownloadKey(key)
+	loc, ok := parseKey(key)
 	if !ok {
+		if loc, ok = parseInsightKey(key); !ok {
+			return false
+		}
+	}
+	if len(d.opts.Accounts) > 0 && !slices.Contains(d.opts.Accounts, loc.Account) {
 		return false
 	}
-	if len(d.opts.Accounts) > 0 && !slices.Contains(d.opts.Accounts, k.account) {
+	if len(d.opts.Regions) > 0 && !slices.Contains(d.opts.Regions, loc.Region) {
 		return false
 	}
-	if len(d.opts.Regions) > 0 && !slices.Contains(d.opts.Regions, k.region) {
-		return false
+	if loc.Day.IsZero() {
+		return true
 	}
 	const day = 24 * time.Hour
-	if !d.opts.Start.IsZero() && k.day.Before(d.opts.Start.UTC().Truncate(day).Add(-day)) {
+	if !d.opts.Start.IsZero() && loc.Day.Before(d.opts.Start.UTC().Truncate(day).Add(-day)) {
 		return false
 	}
-	if !d.opts.End.IsZero() && k.day.After(d.opts.End.UTC().Truncate(day).Add(day)) {
+	if !d.opts.End.IsZero() && loc.Day.After(d.opts.End.UTC().Truncate(day).Add(day)) {
 		return false
 	}
 	return true
 }
 
-// downloadKey is what Download reads from a CloudTrail key:
-// [prefix/]AWSLogs/[o-org/]account/CloudTrail*/region/YYYY/MM/DD/name.json.gz
-type downloadKey struct {
-	account, kind, region string
-	day                   time.Time
-}
-
-func parseDownloadKey(key string) (downloadKey, bool) {
+// parseInsightKey reads an Insights file key, which Verify does not check
+// but a copy of the trail keeps:
+// [prefix/]AWSLogs/[o-org/]<account>/CloudTrail-Insight/<region>/YYYY/MM/DD/<name>
+func parseInsightKey(key string) (location, bool) {
 	segs := strings.Split(key, "/")
-	i := slices.Index(segs, "AWSLogs")
-	if i < 0 {
-		return downloadKey{}, false
+	for j := 1; j+2 < len(segs); j++ {
+		if segs[j] != "CloudTrail-Insight" || !isAccountID(segs[j-1]) || segs[j+1] == "" || segs[len(segs)-1] == "" {
+			continue
+		}
+		l := location{Base: strings.Join(segs[:j], "/") + "/", Account: segs[j-1], Region: segs[j+1]}
+		if rest := segs[j+2:]; len(rest) == 4 {
+			l.Day, _ = time.Parse("2006/01/02", strings.Join(rest[:3], "/"))
+		}
+		return l, true
 	}
-	segs = segs[i+1:]
-	if len(segs) == 8 && strings.HasPrefix(segs[0], "o-") { // organization trail
-		segs = segs[1:]
-	}
-	if len(segs) != 7 || !strings.HasPrefix(segs[1], "CloudTrail") || !strings.HasSuffix(segs[6], ".json.gz") {
-		return downloadKey{}, false
-	}
-	day, err := time.Parse("2006/01/02", strings.Join(segs[3:6], "/"))
-	if err != nil {
-		return downloadKey{}, false
-	}
-	return downloadKey{account: segs[0], kind: segs[1], region: segs[2], day: day}, true
+	return location{}, false
 }
 
-// isDigestKey reports whether key is a digest file (CloudTrail-Digest/,
-// and any other *-Digest/ folder CloudTrail adds).
+// isDigestKey reports whether key is a digest, whose signature is copied.
 func isDigestKey(key string) bool {
-	k, ok := parseDownloadKey(key)
-	return ok && strings.HasSuffix(k.kind, "-Digest")
+	loc, ok := parseKey(key)
+	return ok && loc.Kind == KindDigest
 }
 
 // checkKey refuses keys that would not land exactly at their own path under

@@ -16,11 +16,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/trailwarden/trailwarden/internal/integrity"
+	"github.com/trailwarden/trailwarden/internal/integrity/integritytest"
 )
 
 const (
-	acct1 = "111111111111"
-	acct2 = "222222222222"
+	acctA = "111111111111"
+	acctB = "222222222222"
 )
 
 func logKey(prefix, acct, region, day, name string) string {
@@ -50,18 +51,21 @@ func uploadTrail(t *testing.T, f *fakeS3) trailBucket {
 		f.put(t, key, []byte(body), meta)
 		tb.files[key] = body
 	}
-	add(logKey("logs/", acct1, "us-east-1", "2026/01/02", "20260102T0100Z_a"), "log a", "")
-	add(logKey("logs/", acct1, "us-east-1", "2026/01/02", "20260102T0105Z_b"), "log b, longer", "")
-	add(logKey("logs/", acct1, "eu-west-1", "2026/01/05", "20260105T1000Z_c"), "log c", "")
-	add(logKey("logs/", acct2, "us-east-1", "2026/01/02", "20260102T0100Z_d"), "log d", "")
-	add("logs/AWSLogs/o-abcdef1234/"+acct2+"/CloudTrail/us-east-1/2026/01/02/org.json.gz", "org log", "")
-	add("logs/AWSLogs/"+acct1+"/CloudTrail-Insight/us-east-1/2026/01/02/insight.json.gz", "insight", "")
-	add(digestKey("logs/", acct1, "us-east-1", "2026/01/02", "20260102T020000Z"), "digest 1", "0a1b")
-	add(digestKey("logs/", acct1, "us-east-1", "2026/01/03", "20260103T000000Z"), "digest 2", "2c3d")
-	add(digestKey("logs/", acct2, "us-east-1", "2026/01/02", "20260102T020000Z"), "digest 3", "4e5f")
+	add(logKey("logs/", acctA, "us-east-1", "2026/01/02", "20260102T0100Z_a"), "log a", "")
+	add(logKey("logs/", acctA, "us-east-1", "2026/01/02", "20260102T0105Z_b"), "log b, longer", "")
+	add(logKey("logs/", acctA, "eu-west-1", "2026/01/05", "20260105T1000Z_c"), "log c", "")
+	add(logKey("logs/", acctB, "us-east-1", "2026/01/02", "20260102T0100Z_d"), "log d", "")
+	add("logs/AWSLogs/o-abcdef1234/"+acctB+"/CloudTrail/us-east-1/2026/01/02/org.json.gz", "org log", "")
+	add("logs/AWSLogs/"+acctA+"/CloudTrail-Insight/us-east-1/2026/01/02/insight.json.gz", "insight", "")
+	add(digestKey("logs/", acctA, "us-east-1", "2026/01/02", "20260102T020000Z"), "digest 1", "0a1b")
+	add(digestKey("logs/", acctA, "us-east-1", "2026/01/03", "20260103T000000Z"), "digest 2", "2c3d")
+	add(digestKey("logs/", acctB, "us-east-1", "2026/01/02", "20260102T020000Z"), "digest 3", "4e5f")
+	// Verify counts anything under CloudTrail/<region>/ as a log file (it
+	// would be not_listed), so a copy keeps it.
+	add("logs/AWSLogs/"+acctA+"/CloudTrail/us-east-1/2026/01/02/notes.txt", "notes", "")
 	// Not copied: outside the prefix, not a trail file, a folder marker.
-	f.put(t, logKey("", acct1, "us-east-1", "2026/01/02", "20260102T0100Z_root"), []byte("other trail"), nil)
-	f.put(t, "logs/AWSLogs/"+acct1+"/CloudTrail/us-east-1/2026/01/02/notes.txt", []byte("notes"), nil)
+	f.put(t, logKey("", acctA, "us-east-1", "2026/01/02", "20260102T0100Z_root"), []byte("other trail"), nil)
+	f.put(t, "logs/AWSLogs/"+acctA+"/Config/us-east-1/2026/01/02/config.json.gz", []byte("config"), nil)
 	f.put(t, "logs/AWSLogs/", nil, nil)
 	return tb
 }
@@ -110,8 +114,8 @@ func TestDownload(t *testing.T) {
 		keep func(key string) bool
 	}{
 		{name: "everything", opts: integrity.DownloadOptions{Parallel: 3}},
-		{name: "one account", opts: integrity.DownloadOptions{Accounts: []string{acct2}},
-			keep: func(k string) bool { return strings.Contains(k, "/"+acct2+"/") }},
+		{name: "one account", opts: integrity.DownloadOptions{Accounts: []string{acctB}},
+			keep: func(k string) bool { return strings.Contains(k, "/"+acctB+"/") }},
 		{name: "one region", opts: integrity.DownloadOptions{Regions: []string{"eu-west-1"}},
 			keep: func(k string) bool { return strings.Contains(k, "/eu-west-1/") }},
 		{name: "end widened by a day", opts: integrity.DownloadOptions{End: day("2026-01-02").Add(5 * time.Hour)},
@@ -135,8 +139,8 @@ func TestDownload(t *testing.T) {
 					copied++
 				}
 			}
-			if st.Downloaded != copied || st.Listed != 11 || st.Ignored != 11-copied || st.Skipped+st.Failed+st.NoSignature != 0 {
-				t.Errorf("stats %+v, want %d downloaded of 11 listed", st, copied)
+			if st.Downloaded != copied || st.Listed != 12 || st.Ignored != 12-copied || st.Skipped+st.Failed+st.NoSignature != 0 {
+				t.Errorf("stats %+v, want %d downloaded of 12 listed", st, copied)
 			}
 		})
 	}
@@ -160,10 +164,10 @@ func TestDownloadResumes(t *testing.T) {
 
 	// Damage: a file cut short (an interrupted copy outside Download), one
 	// deleted, a signature deleted, a symlink in place of a file.
-	logA := logKey("logs/", acct1, "us-east-1", "2026/01/02", "20260102T0100Z_a")
-	logB := logKey("logs/", acct1, "us-east-1", "2026/01/02", "20260102T0105Z_b")
-	logC := logKey("logs/", acct1, "eu-west-1", "2026/01/05", "20260105T1000Z_c")
-	dig := digestKey("logs/", acct1, "us-east-1", "2026/01/02", "20260102T020000Z")
+	logA := logKey("logs/", acctA, "us-east-1", "2026/01/02", "20260102T0100Z_a")
+	logB := logKey("logs/", acctA, "us-east-1", "2026/01/02", "20260102T0105Z_b")
+	logC := logKey("logs/", acctA, "eu-west-1", "2026/01/05", "20260105T1000Z_c")
+	dig := digestKey("logs/", acctA, "us-east-1", "2026/01/02", "20260102T020000Z")
 	at := func(k string) string { return filepath.Join(dir, filepath.FromSlash(k)) }
 	if err := os.WriteFile(at(logA), []byte("log"), 0o644); err != nil {
 		t.Fatal(err)
@@ -198,8 +202,8 @@ func TestDownloadResumes(t *testing.T) {
 
 func TestDownloadNoSignature(t *testing.T) {
 	f := newFakeS3(t, "trail")
-	stripped := digestKey("", acct1, "us-east-1", "2026/01/02", "20260102T020000Z")
-	signed := digestKey("", acct1, "us-east-1", "2026/01/02", "20260102T030000Z")
+	stripped := digestKey("", acctA, "us-east-1", "2026/01/02", "20260102T020000Z")
+	signed := digestKey("", acctA, "us-east-1", "2026/01/02", "20260102T030000Z")
 	f.put(t, stripped, []byte("digest"), nil)
 	f.put(t, signed, []byte("digest"), map[string]string{"signature": "ff"})
 	dir := t.TempDir()
@@ -217,14 +221,14 @@ func TestDownloadNoSignature(t *testing.T) {
 }
 
 func TestDownloadStaysInDir(t *testing.T) {
-	good := logKey("", acct1, "us-east-1", "2026/01/02", "20260102T0100Z_a")
+	good := logKey("", acctA, "us-east-1", "2026/01/02", "20260102T0100Z_a")
 	t.Run("hostile keys in S3", func(t *testing.T) {
 		f := newFakeS3(t, "trail")
 		hostile := []string{
 			"AWSLogs/../../etc/x",
-			"AWSLogs/" + acct1 + "/CloudTrail/us-east-1/2026/01/02/../../../../../../../x.json.gz",
-			"AWSLogs//" + acct1 + "/CloudTrail/us-east-1/2026/01/02/y.json.gz",
-			"AWSLogs/" + acct1 + "/CloudTrail/us-east-1/2026/01/02/..\\..\\z.json.gz",
+			"AWSLogs/" + acctA + "/CloudTrail/us-east-1/2026/01/02/../../../../../../../x.json.gz",
+			"AWSLogs//" + acctA + "/CloudTrail/us-east-1/2026/01/02/y.json.gz",
+			"AWSLogs/" + acctA + "/CloudTrail/us-east-1/2026/01/02/..\\..\\z.json.gz",
 		}
 		for _, k := range hostile {
 			f.put(t, k, []byte("pwned"), nil)
@@ -292,7 +296,7 @@ func (o failingObjects) Open(ctx context.Context, key string) (io.ReadCloser, er
 func TestDownloadFailures(t *testing.T) {
 	f := newFakeS3(t, "trail")
 	tb := uploadTrail(t, f)
-	bad := logKey("logs/", acct1, "us-east-1", "2026/01/02", "20260102T0100Z_a")
+	bad := logKey("logs/", acctA, "us-east-1", "2026/01/02", "20260102T0100Z_a")
 
 	t.Run("one object fails, the others are copied", func(t *testing.T) {
 		dir := t.TempDir()
@@ -321,4 +325,55 @@ func TestDownloadFailures(t *testing.T) {
 			t.Errorf("err %v, want context.Canceled", err)
 		}
 	})
+}
+
+func TestDownloadThenVerify(t *testing.T) {
+	// 30 hours from 2024-03-04T00:00Z: two day folders, under a prefix.
+	tr := integritytest.BuildTrail(t, t.TempDir(), integritytest.Options{Bucket: "trail", Prefix: "logs/", Hours: 30, FilesPerHour: 1})
+	f := newFakeS3(t, "trail")
+	f.uploadFolder(t, tr.Dir)
+	// The last digest of a pair (ending 2024-03-05T06:00Z) loses its
+	// signature metadata.
+	stripped := tr.DigestAt(tr.Digests[0].Account, tr.Digests[0].Region, 29).Key
+	f.replace(t, stripped, tr.ReadObject(t, stripped))
+
+	day2 := time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name         string
+		start, end   time.Time
+		wantStripped bool // the stripped digest is in range
+	}{
+		{name: "whole trail", wantStripped: true},
+		{name: "a window on the first day", start: day2.Add(-14 * time.Hour), end: day2.Add(-10 * time.Hour)},
+		{name: "a window over midnight", start: day2.Add(-2 * time.Hour), end: day2.Add(2 * time.Hour)},
+		{name: "the stripped digest's hour", start: day2.Add(5 * time.Hour), end: day2.Add(6 * time.Hour), wantStripped: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			st, err := integrity.Download(t.Context(), f.objects(), "logs/", dir, integrity.DownloadOptions{Start: tc.start, End: tc.end})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Downloaded == 0 || (st.NoSignature == 1) != tc.wantStripped && tc.start.IsZero() {
+				t.Fatalf("stats %+v", st)
+			}
+			r := verifyBoth(t, integrity.NewFolder(dir), f.objects(), tr.Keys, integrity.Options{Bucket: "trail", Prefix: "logs/", Start: tc.start, End: tc.end})
+			if r.Digests == 0 {
+				t.Fatal("no digest in range")
+			}
+			sawStripped := false
+			for _, p := range r.Problems() {
+				switch {
+				case p.Key == stripped && p.Verdict == integrity.NoSignature:
+					sawStripped = true
+				case p.Verdict == integrity.Unverified: // listed only by the stripped digest
+				default:
+					t.Errorf("unexpected problem %+v", p)
+				}
+			}
+			if sawStripped != tc.wantStripped {
+				t.Errorf("stripped digest reported: %v, want %v", sawStripped, tc.wantStripped)
+			}
+		})
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -20,10 +21,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/middleware"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/trailwarden/trailwarden/internal/integrity"
+	"github.com/trailwarden/trailwarden/internal/integrity/integritytest"
 )
 
 // fakeS3 is gofakes3 (in memory) behind httptest, reached through the real
@@ -80,6 +83,21 @@ func (f *fakeS3) put(t *testing.T, key string, body []byte, meta map[string]stri
 	})
 	if err != nil {
 		t.Fatalf("put %s: %v", key, err)
+	}
+}
+
+// replace puts body at key without metadata. gofakes3 merges the old
+// object's metadata into a new one (S3 does not), hence the delete first.
+func (f *fakeS3) replace(t *testing.T, key string, body []byte) {
+	t.Helper()
+	f.delete(t, key)
+	f.put(t, key, body, nil)
+}
+
+func (f *fakeS3) delete(t *testing.T, key string) {
+	t.Helper()
+	if _, err := f.Client.DeleteObject(t.Context(), &s3.DeleteObjectInput{Bucket: aws.String(f.Bucket), Key: aws.String(key)}); err != nil {
+		t.Fatalf("delete %s: %v", key, err)
 	}
 }
 
@@ -275,5 +293,85 @@ func maxKeys(n int32) func(*middleware.Stack) error {
 				}
 				return next.HandleInitialize(ctx, in)
 			}), middleware.After)
+	}
+}
+
+// uploadFolder puts every file of dir into the fake's bucket as CloudTrail
+// would: a digest's .sig sidecar becomes its x-amz-meta-signature.
+func (f *fakeS3) uploadFolder(t *testing.T, dir string) {
+	t.Helper()
+	files := readDir(t, dir)
+	for key, body := range files {
+		if strings.HasSuffix(key, integrity.SignatureSuffix) {
+			continue
+		}
+		var meta map[string]string
+		if sig, ok := files[key+integrity.SignatureSuffix]; ok {
+			meta = map[string]string{"signature": strings.TrimSpace(sig), "signature-algorithm": "SHA256withRSA"}
+		}
+		f.put(t, key, []byte(body), meta)
+	}
+}
+
+// verifyBoth verifies the folder and the bucket and fails unless the
+// reports agree.
+func verifyBoth(t *testing.T, folder, bucket integrity.Objects, keys *integrity.KeySet, opts integrity.Options) *integrity.Report {
+	t.Helper()
+	fromFolder, err := integrity.Verify(t.Context(), folder, keys, opts)
+	if err != nil {
+		t.Fatalf("verify folder: %v", err)
+	}
+	fromS3, err := integrity.Verify(t.Context(), bucket, keys, opts)
+	if err != nil {
+		t.Fatalf("verify S3: %v", err)
+	}
+	if diff := cmp.Diff(fromFolder, fromS3, cmpopts.IgnoreFields(integrity.Report{}, "Elapsed")); diff != "" {
+		t.Errorf("S3 and folder reports differ (-folder +S3):\n%s", diff)
+	}
+	return fromS3
+}
+
+func TestS3ObjectsVerifyLikeFolder(t *testing.T) {
+	// An organization trail under a prefix, with logging stopped for an
+	// hour in one pair: a gap both ways.
+	tr := integritytest.BuildTrail(t, t.TempDir(), integritytest.Options{
+		Bucket: "trail", Prefix: "org/", OrgID: "o-abcdefghij",
+		Stopped: func(account, region string, hour int) bool { return region == "eu-west-1" && hour == 3 },
+	})
+	f := newFakeS3(t, "trail")
+	f.uploadFolder(t, tr.Dir)
+	opts := integrity.Options{Bucket: "trail", Prefix: "org/"}
+
+	t.Run("untouched trail", func(t *testing.T) {
+		r := verifyBoth(t, integrity.NewFolder(tr.Dir), f.objects(), tr.Keys, opts)
+		if len(r.Problems()) != 0 || len(r.Gaps) != 2 || r.Digests != len(tr.Digests) {
+			t.Errorf("problems %+v, gaps %+v, %d digests; want the two stopped hours only", r.Problems(), r.Gaps, r.Digests)
+		}
+	})
+
+	// Tamper with the folder and the bucket alike.
+	deleted, modified := tr.Logs[0].Key, tr.Logs[1].Key
+	injected := strings.Replace(tr.Logs[2].Key, ".json.gz", "X.json.gz", 1)
+	stripped := tr.Digests[2].Key
+	os.Remove(tr.Path(deleted))
+	f.delete(t, deleted)
+	tr.Rewrite(t, modified, func(b []byte) []byte { return bytes.Replace(b, []byte(`"eventName":"`), []byte(`"eventName":"x`), 1) })
+	f.replace(t, modified, tr.ReadObject(t, modified))
+	tr.WriteObject(t, injected, tr.ReadObject(t, tr.Logs[3].Key))
+	f.put(t, injected, tr.ReadObject(t, injected), nil)
+	os.Remove(tr.Path(stripped + integrity.SignatureSuffix))
+	f.replace(t, stripped, tr.ReadObject(t, stripped)) // a copy without metadata
+
+	r := verifyBoth(t, integrity.NewFolder(tr.Dir), f.objects(), tr.Keys, opts)
+	verdicts := map[string][]integrity.Verdict{}
+	for _, p := range r.Problems() {
+		verdicts[p.Key] = append(verdicts[p.Key], p.Verdict)
+	}
+	for key, want := range map[string]integrity.Verdict{
+		deleted: integrity.Deleted, modified: integrity.Modified, injected: integrity.NotListed, stripped: integrity.NoSignature,
+	} {
+		if !slices.Contains(verdicts[key], want) {
+			t.Errorf("%s: verdicts %v, want %s", key, verdicts[key], want)
+		}
 	}
 }
