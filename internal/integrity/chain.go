@@ -140,8 +140,9 @@ func (v *verifier) walk(p *pair, head *loadedDigest, byKey map[string]*loadedDig
 			}
 			s.start = chainBroken
 			s.detail = fmt.Sprintf("previous digest %s is missing", prevKey)
+			// Judged by its own time, as a file in range, when its name has one.
 			prevLoc, _ := parseKey(prevKey)
-			if cur.inWindow || (!prevLoc.Time.IsZero() && v.within(prevLoc.Time)) {
+			if prevLoc.Time.IsZero() && cur.inWindow || !prevLoc.Time.IsZero() && v.within(prevLoc.Time) {
 				v.add(p, prevKey, KindDigest, DigestMissing, "named as the previous digest by "+cur.key)
 			}
 			return s
