@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -18,12 +19,16 @@ import (
 // metadata keys.
 const signatureMetadata = "signature"
 
+// maxHeldSignatures bounds the signatures Open keeps for Signature.
+const maxHeldSignatures = 4096
+
 // s3Objects is Objects over one S3 bucket.
 type s3Objects struct {
 	client *s3.Client
 	bucket string
-	// pageSize is MaxKeys for ListObjectsV2; 0 leaves S3's default (1000).
-	pageSize int32
+
+	mu   sync.Mutex
+	sigs map[string]string // from GetObject's metadata, until Signature takes them
 }
 
 var _ Objects = (*s3Objects)(nil)
@@ -34,16 +39,13 @@ var _ Objects = (*s3Objects)(nil)
 // satisfies errors.Is(err, fs.ErrNotExist) and a digest without signature
 // metadata errors.Is(err, ErrNoSignature).
 func NewS3Objects(client *s3.Client, bucket string) Objects {
-	return &s3Objects{client: client, bucket: bucket}
+	return &s3Objects{client: client, bucket: bucket, sigs: map[string]string{}}
 }
 
 // List pages through ListObjectsV2, which returns keys in lexical (UTF-8
 // binary) order.
 func (o *s3Objects) List(ctx context.Context, prefix string, fn func(ObjectInfo) error) error {
 	in := &s3.ListObjectsV2Input{Bucket: aws.String(o.bucket), Prefix: aws.String(prefix)}
-	if o.pageSize > 0 {
-		in.MaxKeys = aws.Int32(o.pageSize)
-	}
 	pages := s3.NewListObjectsV2Paginator(o.client, in)
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
@@ -60,21 +62,39 @@ func (o *s3Objects) List(ctx context.Context, prefix string, fn func(ObjectInfo)
 }
 
 // Open starts a GetObject. Read errors on the body also name the object.
+// A signature in the response's metadata is kept for Signature.
 func (o *s3Objects) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 	out, err := o.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(key)})
 	if err != nil {
 		return nil, o.pathError("open", key, err)
 	}
+	if sig := out.Metadata[signatureMetadata]; sig != "" {
+		o.mu.Lock()
+		if len(o.sigs) < maxHeldSignatures {
+			o.sigs[key] = sig
+		}
+		o.mu.Unlock()
+	}
 	return &s3Body{ReadCloser: out.Body, o: o, key: key}, nil
 }
 
-// Signature reads the digest's x-amz-meta-signature with HeadObject.
+// Signature returns the digest's x-amz-meta-signature. After an Open of
+// the key it is the one GetObject returned (taken once): no second request
+// per digest, and the signature of the very version that was read.
+// Otherwise it asks HeadObject.
 func (o *s3Objects) Signature(ctx context.Context, key string) (string, error) {
+	o.mu.Lock()
+	sig, held := o.sigs[key]
+	delete(o.sigs, key)
+	o.mu.Unlock()
+	if held {
+		return sig, nil
+	}
 	out, err := o.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(key)})
 	if err != nil {
 		return "", o.pathError("signature", key, err)
 	}
-	sig := out.Metadata[signatureMetadata]
+	sig = out.Metadata[signatureMetadata]
 	if sig == "" {
 		return "", &fs.PathError{Op: "signature", Path: o.url(key), Err: ErrNoSignature}
 	}

@@ -37,6 +37,7 @@ type fakeS3 struct {
 	Bucket string
 	lists  atomic.Int64 // ListObjectsV2 requests served
 	gets   atomic.Int64 // GetObject requests served
+	heads  atomic.Int64 // HeadObject requests served
 }
 
 func newFakeS3(t *testing.T, bucket string) *fakeS3 {
@@ -45,6 +46,9 @@ func newFakeS3(t *testing.T, bucket string) *fakeS3 {
 	faker := gofakes3.New(s3mem.New(), gofakes3.WithLogger(gofakes3.DiscardLog()))
 	h := faker.Server()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			f.heads.Add(1)
+		}
 		if r.Method == http.MethodGet {
 			if r.URL.Query().Get("list-type") == "2" {
 				f.lists.Add(1)
@@ -276,9 +280,25 @@ func TestS3ObjectsOpenAndSignature(t *testing.T) {
 		})
 	}
 	t.Run("signature from metadata", func(t *testing.T) {
-		sig, err := objs.Signature(t.Context(), digest)
-		if err != nil || sig != "ab12cd" {
-			t.Errorf("Signature = %q, %v; want ab12cd", sig, err)
+		f.heads.Store(0)
+		sig, err := f.objects().Signature(t.Context(), digest)
+		if err != nil || sig != "ab12cd" || f.heads.Load() != 1 {
+			t.Errorf("Signature = %q, %v after %d HEADs; want ab12cd after 1", sig, err, f.heads.Load())
+		}
+	})
+	t.Run("signature held from open", func(t *testing.T) {
+		objs := f.objects()
+		rc, err := objs.Open(t.Context(), digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc.Close()
+		f.heads.Store(0)
+		for i, wantHeads := range []int64{0, 1} { // taken once, then asked again
+			sig, err := objs.Signature(t.Context(), digest)
+			if err != nil || sig != "ab12cd" || f.heads.Load() != wantHeads {
+				t.Errorf("call %d: Signature = %q, %v after %d HEADs; want ab12cd after %d", i, sig, err, f.heads.Load(), wantHeads)
+			}
 		}
 	})
 }
@@ -343,7 +363,11 @@ func TestS3ObjectsVerifyLikeFolder(t *testing.T) {
 	opts := integrity.Options{Bucket: "trail", Prefix: "org/"}
 
 	t.Run("untouched trail", func(t *testing.T) {
+		f.heads.Store(0)
 		r := verifyBoth(t, integrity.NewFolder(tr.Dir), f.objects(), tr.Keys, opts)
+		if n := f.heads.Load(); n != 0 {
+			t.Errorf("%d HeadObject requests: signatures should come with GetObject", n)
+		}
 		if len(r.Problems()) != 0 || len(r.Gaps) != 2 || r.Digests != len(tr.Digests) {
 			t.Errorf("problems %+v, gaps %+v, %d digests; want the two stopped hours only", r.Problems(), r.Gaps, r.Digests)
 		}
