@@ -56,7 +56,7 @@ const maxDownloadErrors = 10
 // Verify over it gives the verdicts it gives over objs: every object Verify
 // would read is copied (anything under CloudTrail/<region>/ is a log file
 // to it), and each digest's signature goes to a "<key>.sig" sidecar.
-// Files are written to a temporary name and renamed into place, so an
+// Files are written to a temporary folder and renamed into place, so an
 // interrupted run leaves no partial file under a real name; a file already
 // present with the listed size is not fetched again, so a rerun resumes.
 // Nothing is written outside dir: unsafe keys are refused with ErrUnsafeKey
@@ -76,7 +76,15 @@ func Download(ctx context.Context, objs Objects, prefix, dir string, opts Downlo
 		return st, fmt.Errorf("download: %w", err)
 	}
 	defer root.Close()
-	d := &downloader{objs: objs, root: root, opts: opts}
+	// Files are written in a folder of this run's own, outside CloudTrail's
+	// layout (so that neither Verify nor a concurrent run sees them), and
+	// renamed into place.
+	tmp := ".trailwarden-download-" + randomHex()
+	if err := root.Mkdir(tmp, 0o700); err != nil {
+		return st, fmt.Errorf("download: %w", err)
+	}
+	defer root.RemoveAll(tmp)
+	d := &downloader{objs: objs, root: root, tmp: tmp, opts: opts}
 
 	n := opts.Parallel
 	if n <= 0 {
@@ -138,6 +146,7 @@ func Download(ctx context.Context, objs Objects, prefix, dir string, opts Downlo
 type downloader struct {
 	objs Objects
 	root *os.Root
+	tmp  string // the folder for files being written, in root
 	opts DownloadOptions
 
 	mu    sync.Mutex
@@ -231,12 +240,10 @@ func (d *downloader) present(name string, size int64) bool {
 	return (size < 0 && fi.Size() > 0) || fi.Size() == size
 }
 
-// write copies r to name through a temporary file in the same folder and
-// renames it into place. size >= 0 is the length r must have.
+// write copies r to name through a temporary file and renames it into
+// place. size >= 0 is the length r must have.
 func (d *downloader) write(name string, size int64, r io.Reader) (int64, error) {
-	var rnd [6]byte
-	rand.Read(rnd[:])
-	tmp := filepath.Join(filepath.Dir(name), "."+filepath.Base(name)+".part-"+hex.EncodeToString(rnd[:]))
+	tmp := filepath.Join(d.tmp, randomHex())
 	f, err := d.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return 0, err
@@ -309,6 +316,12 @@ func parseInsightKey(key string) (location, bool) {
 func isDigestKey(key string) bool {
 	loc, ok := parseKey(key)
 	return ok && loc.Kind == KindDigest
+}
+
+func randomHex() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 // checkKey refuses keys that would not land exactly at their own path under

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -280,15 +281,18 @@ func TestDownloadStaysInDir(t *testing.T) {
 	})
 }
 
-// failingObjects fails to open one key.
+// failingObjects fails to open one key, and breaks the body of another.
 type failingObjects struct {
 	integrity.Objects
-	bad string
+	badOpen, badRead string
 }
 
 func (o failingObjects) Open(ctx context.Context, key string) (io.ReadCloser, error) {
-	if key == o.bad {
+	switch key {
+	case o.badOpen:
 		return nil, &fs.PathError{Op: "open", Path: key, Err: errors.New("access denied")}
+	case o.badRead:
+		return io.NopCloser(io.MultiReader(strings.NewReader("lo"), iotest.ErrReader(errors.New("connection reset")))), nil
 	}
 	return o.Objects.Open(ctx, key)
 }
@@ -296,24 +300,33 @@ func (o failingObjects) Open(ctx context.Context, key string) (io.ReadCloser, er
 func TestDownloadFailures(t *testing.T) {
 	f := newFakeS3(t, "trail")
 	tb := uploadTrail(t, f)
-	bad := logKey("logs/", acctA, "us-east-1", "2026/01/02", "20260102T0100Z_a")
+	badOpen := logKey("logs/", acctA, "us-east-1", "2026/01/02", "20260102T0100Z_a")
+	badRead := logKey("logs/", acctA, "us-east-1", "2026/01/02", "20260102T0105Z_b")
 
-	t.Run("one object fails, the others are copied", func(t *testing.T) {
+	t.Run("objects fail, the others are copied", func(t *testing.T) {
 		dir := t.TempDir()
-		st, err := integrity.Download(t.Context(), failingObjects{f.objects(), bad}, "logs/", dir, integrity.DownloadOptions{})
-		if err == nil || !strings.Contains(err.Error(), "access denied") || !strings.Contains(err.Error(), bad) {
-			t.Fatalf("err %v, want access denied on %s", err, bad)
+		st, err := integrity.Download(t.Context(), failingObjects{f.objects(), badOpen, badRead}, "logs/", dir, integrity.DownloadOptions{})
+		for _, want := range []string{"access denied", badOpen, "connection reset", badRead} {
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("err %v, want %q in it", err, want)
+			}
 		}
-		if st.Failed != 1 || st.Downloaded != len(tb.files)-1 {
+		if st.Failed != 2 || st.Downloaded != len(tb.files)-2 {
 			t.Errorf("stats %+v", st)
 		}
 		got := readDir(t, dir)
-		if _, ok := got[bad]; ok || len(got) != len(wantDir(tb.files, tb.sigs, nil))-1 {
-			t.Errorf("folder holds %d files (bad one: %v)", len(got), ok)
+		if len(got) != len(wantDir(tb.files, tb.sigs, nil))-2 {
+			t.Errorf("folder holds %d files", len(got))
 		}
-		for k := range got {
-			if strings.Contains(k, ".part-") {
-				t.Errorf("temporary file left: %s", k)
+		for _, k := range []string{badOpen, badRead} {
+			if _, ok := got[k]; ok {
+				t.Errorf("%s written", k)
+			}
+		}
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			if e.Name() != "logs" {
+				t.Errorf("left in the folder: %s", e.Name())
 			}
 		}
 	})
