@@ -7,10 +7,12 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/trailwarden/trailwarden/internal/integrity"
@@ -121,4 +123,19 @@ func bucketRegion(ctx context.Context, client *s3.Client, bucket string) (string
 		}
 	}
 	return "", fmt.Errorf("locate bucket s3://%s: %w", bucket, err)
+}
+
+// cloudTrailPublicKeys fetches, with the default AWS configuration chain,
+// the public keys CloudTrail signed digests with between start and end, in
+// each of regions (the configured region when none). AWS_ENDPOINT_URL_CLOUDTRAIL
+// points it elsewhere, as for any AWS SDK.
+func cloudTrailPublicKeys(ctx context.Context, start, end time.Time, regions []string) (*integrity.KeySet, error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if cfg.Region == "" && len(regions) == 0 {
+		return nil, errors.New("CloudTrail public keys: no region (set AWS_REGION or name the regions)")
+	}
+	return integrity.FetchPublicKeys(ctx, cloudtrail.NewFromConfig(cfg), start, end, regions...)
 }

@@ -2,13 +2,20 @@ package cli
 
 import (
 	"bytes"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -202,4 +209,58 @@ func TestNewS3Objects(t *testing.T) {
 			t.Error("no error for a path")
 		}
 	})
+}
+
+func TestCloudTrailPublicKeys(t *testing.T) {
+	priv, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var targets, scopes []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		targets = append(targets, r.Header.Get("X-Amz-Target"))
+		m := regexp.MustCompile(`Credential=[^/]+/[0-9]+/([^/]+)/cloudtrail/`).FindStringSubmatch(r.Header.Get("Authorization"))
+		if m == nil {
+			w.WriteHeader(http.StatusForbidden)
+			return
+		}
+		scopes = append(scopes, m[1])
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		fmt.Fprintf(w, `{"PublicKeyList":[{"Fingerprint":"fp-%s","Value":%q,"ValidityStartTime":1.7e9}]}`,
+			m[1], base64.StdEncoding.EncodeToString(x509.MarshalPKCS1PublicKey(&priv.PublicKey)))
+	}))
+	t.Cleanup(srv.Close)
+	awsTestEnv(t, "", "eu-central-1")
+	t.Setenv("AWS_ENDPOINT_URL_CLOUDTRAIL", srv.URL)
+
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name    string
+		regions []string
+		want    []string
+	}{
+		{"configured region", nil, []string{"eu-central-1"}},
+		{"named regions", []string{"us-east-1", "ap-south-1"}, []string{"us-east-1", "ap-south-1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			targets, scopes = nil, nil
+			keys, err := cloudTrailPublicKeys(t.Context(), start, start.Add(time.Hour), tc.regions)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(scopes, tc.want) || keys.Len() != len(tc.want) {
+				t.Errorf("asked %v for %d keys, want %v", scopes, keys.Len(), tc.want)
+			}
+			for _, r := range tc.want {
+				if k, ok := keys.Lookup("fp-" + r); !ok || !k.Key.Equal(&priv.PublicKey) {
+					t.Errorf("no key fp-%s", r)
+				}
+			}
+			for _, tg := range targets {
+				if tg != "CloudTrail_20131101.ListPublicKeys" {
+					t.Errorf("X-Amz-Target %q", tg)
+				}
+			}
+		})
+	}
 }
