@@ -22,6 +22,7 @@ import (
 	"github.com/trailwarden/trailwarden/internal/config"
 	"github.com/trailwarden/trailwarden/internal/deadletter"
 	"github.com/trailwarden/trailwarden/internal/finding"
+	"github.com/trailwarden/trailwarden/internal/integrity"
 	"github.com/trailwarden/trailwarden/internal/output"
 	"github.com/trailwarden/trailwarden/internal/rule"
 	"github.com/trailwarden/trailwarden/internal/scan"
@@ -43,6 +44,7 @@ type ScanCmd struct {
 	SilentAfter time.Duration `help:"Report an account × region whose log files (in the AWS key layout) show no events for longer than this (default: the config's coverage.silent_after, else 1h)."`
 	Workers     int           `help:"Parallel workers (default: one per core)."`
 	Progress    string        `help:"Progress bar on stderr: auto (on a terminal), always, never." default:"auto" enum:"auto,always,never"`
+	PublicKeys  string        `help:"CloudTrail public keys (JSON of 'aws cloudtrail list-public-keys'): verify the digest chains of the scanned trails and report tampering as findings." type:"path"`
 	CPUProfile  string        `help:"Write a Go CPU profile of the scan to this file." type:"path" hidden:""`
 }
 
@@ -185,9 +187,22 @@ func (c *ScanCmd) run(ctx context.Context, g *Globals) (*scan.Summary, error) {
 	}
 	defer dl.Close()
 
+	var keys *integrity.KeySet
+	if c.PublicKeys != "" {
+		kf, err := os.Open(c.PublicKeys)
+		if err != nil {
+			return nil, fmt.Errorf("public keys: %w", err)
+		}
+		keys, err = integrity.LoadPublicKeys(kf)
+		kf.Close()
+		if err != nil {
+			return nil, fmt.Errorf("public keys %s: %w", c.PublicKeys, err)
+		}
+	}
 	opts := scan.Options{
 		Paths: c.Paths, Stdin: os.Stdin, Rules: set, Routes: routes, MinSeverity: minSev,
 		Store: st, DeadLetter: dl, Rescan: c.Rescan, SilentAfter: silentAfter, Workers: c.Workers, Errors: g.stderr, Logger: log,
+		PublicKeys: keys,
 	}
 	if c.Progress == "always" || (c.Progress == "auto" && isTerminal(g.stderr)) {
 		bar := newBar(g.stderr)
@@ -262,6 +277,33 @@ func printSummary(w io.Writer, s *scan.Summary) {
 			fmt.Fprintf(w, "output %s: %d sent, %d retried, %d dead-lettered (%d because it fell behind), %d dead-letter failures, %d abandoned\n",
 				r.Output, r.Sent, r.Retried, r.DeadLettered, r.Spilled, r.DeadLetterFailed, r.Abandoned)
 		}
+	}
+	for _, ir := range s.Integrity {
+		r := ir.Report
+		secs := r.Elapsed.Seconds()
+		rate := 0.0
+		if secs > 0 {
+			rate = float64(r.HashedBytes) / secs / (1 << 20)
+		}
+		verdict := "all valid"
+		if !r.OK() {
+			var parts []string
+			for v, n := range r.Counts {
+				if v != integrity.Valid {
+					parts = append(parts, fmt.Sprintf("%d %s", n, v))
+				}
+			}
+			slices.Sort(parts)
+			if len(r.Gaps) > 0 {
+				parts = append(parts, fmt.Sprintf("%d chain gaps", len(r.Gaps)))
+			}
+			if r.Digests == 0 {
+				parts = append(parts, "no digest found")
+			}
+			verdict = strings.Join(parts, ", ")
+		}
+		fmt.Fprintf(w, "integrity of %s: %d digests, %d log files (%.0f MiB hashed at %.0f MiB/s): %s\n",
+			ir.Root, r.Digests, r.LogFiles, float64(r.HashedBytes)/(1<<20), rate, verdict)
 	}
 	if s.InputErrors > 0 {
 		fmt.Fprintf(w, "input errors: %d (%d rejected records, the rest unreadable files; details above and in the dead-letter file)\n", s.InputErrors, s.Rejected)

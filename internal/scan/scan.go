@@ -19,6 +19,7 @@ import (
 	"github.com/trailwarden/trailwarden/internal/decode"
 	"github.com/trailwarden/trailwarden/internal/engine"
 	"github.com/trailwarden/trailwarden/internal/finding"
+	"github.com/trailwarden/trailwarden/internal/integrity"
 	"github.com/trailwarden/trailwarden/internal/output"
 	"github.com/trailwarden/trailwarden/internal/pipeline"
 	"github.com/trailwarden/trailwarden/internal/rule"
@@ -49,6 +50,10 @@ type Options struct {
 	DeadLetter  *deadletter.File
 	// Rescan reads files even when a checkpoint says they were read.
 	Rescan bool
+	// PublicKeys, when set, turns on log file integrity validation: after
+	// the scan, the digest chains of every scanned trail (a folder holding
+	// AWSLogs/) are verified and each problem and gap becomes a finding.
+	PublicKeys *integrity.KeySet
 	// SilentAfter is how long an account × region may go without events
 	// before the silence is a finding (0: coverage.DefaultSilentAfter).
 	// Silences are looked for when Store is a CoverageStore, in the accounts
@@ -88,6 +93,8 @@ type Summary struct {
 	// Silences counts the delivery silences found (each is also a finding,
 	// counted in Findings); NewSilences those not reported by an earlier run.
 	Silences, NewSilences int
+	// Integrity holds the verification of each scanned trail (PublicKeys).
+	Integrity []IntegrityResult
 }
 
 // maxRedeliver bounds the outbox entries one run redelivers; the rest wait
@@ -178,6 +185,9 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		// Every file is in: look for silences in the accounts read.
 		runErr = sk.silences(ctx)
 	}
+	if runErr == nil && o.PublicKeys != nil {
+		runErr = sk.verifyIntegrity(ctx)
+	}
 
 	// Stop intake of the outputs and wait for deliveries, even after an error:
 	// what was stored is in the outbox either way.
@@ -240,6 +250,9 @@ type sink struct {
 	flush   func(context.Context) error
 	ruleset string
 	seen    map[string]bool // finding ids detected in this run
+	// tampering lists the trail-tampering findings of this run, to link the
+	// digest-chain gaps they explain.
+	tampering []tamperNote
 	// cov is o.Store when it keeps coverage; accounts are those whose
 	// coverage this run recorded.
 	cov      CoverageStore
@@ -337,6 +350,9 @@ func (s *sink) count(fs []*finding.Finding) {
 			continue // one finding per dedup key, however many events share it
 		}
 		s.seen[f.ID] = true
+		if trailTampering[f.RuleID] {
+			s.tampering = append(s.tampering, tamperNote{id: f.ID, account: f.Account, at: f.EventTime})
+		}
 		sum.Findings[f.Severity]++
 		if !sum.AnyFinding || f.Severity > sum.MaxSeverity {
 			sum.MaxSeverity = f.Severity
