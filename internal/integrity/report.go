@@ -47,6 +47,13 @@ const (
 	Unreadable Verdict = "unreadable"
 )
 
+// Verdicts returns every verdict, valid first, then the log file verdicts,
+// then the digest ones: the order summaries use.
+func Verdicts() []Verdict {
+	return []Verdict{Valid, Modified, Deleted, NotListed, Unverified, DigestMissing, DigestMoved,
+		UnknownKey, BadSignature, NoSignature, WrongAccount, Corrupt, Unreadable}
+}
+
 // Kind says whether a file is a log file or a digest.
 type Kind string
 

@@ -35,6 +35,11 @@ type Options struct {
 	// digest whose digestS3Bucket differs has been moved. When empty, each
 	// digest's own digestS3Bucket is taken as where it was found.
 	Bucket string
+	// PublicKeys, when set and Verify is given no keys, is called once
+	// after the listing with the regions whose digests are read and the
+	// span of their times (from their names): CloudTrail signs with a key
+	// per region, fetched with ListPublicKeys.
+	PublicKeys func(ctx context.Context, regions []string, start, end time.Time) (*KeySet, error)
 	// Workers bounds the files read at the same time (default 8).
 	Workers int
 	// Logger receives progress at debug level (default: none).
@@ -64,11 +69,11 @@ const (
 // digest lists.
 //
 // A file that cannot be read or parsed gets a verdict and the rest is still
-// verified. Verify returns an error only when the listing fails, keys is nil,
-// or ctx is done.
+// verified. Verify returns an error only when the listing fails, there are
+// no keys (keys nil and no opts.PublicKeys, or its error), or ctx is done.
 func Verify(ctx context.Context, objs Objects, keys *KeySet, opts Options) (*Report, error) {
 	began := time.Now()
-	if keys == nil {
+	if keys == nil && opts.PublicKeys == nil {
 		return nil, errors.New("verify: no public keys")
 	}
 	if opts.Workers <= 0 {
@@ -94,6 +99,12 @@ func Verify(ctx context.Context, objs Objects, keys *KeySet, opts Options) (*Rep
 	var loads []*loadedDigest
 	for _, p := range pairs {
 		loads = append(loads, p.loaded...)
+	}
+	if keys == nil {
+		var err error
+		if v.keys, err = fetchKeys(ctx, loads, opts.PublicKeys); err != nil {
+			return nil, fmt.Errorf("verify: public keys: %w", err)
+		}
 	}
 	if err := forEach(ctx, opts.Workers, len(loads), func(i int) { v.load(ctx, loads[i]) }); err != nil {
 		return nil, err
@@ -411,6 +422,38 @@ func (v *verifier) report() *Report {
 			strings.Compare(a.Trail, b.Trail), a.Start.Compare(b.Start), a.End.Compare(b.End))
 	})
 	return r
+}
+
+// fetchKeys asks fetch for the keys of the regions and times of the
+// digests to read.
+func fetchKeys(ctx context.Context, loads []*loadedDigest, fetch func(context.Context, []string, time.Time, time.Time) (*KeySet, error)) (*KeySet, error) {
+	if len(loads) == 0 {
+		return NewKeySet(), nil
+	}
+	var regions []string
+	var start, end time.Time
+	for _, ld := range loads {
+		if !slices.Contains(regions, ld.loc.Region) {
+			regions = append(regions, ld.loc.Region)
+		}
+		if t := ld.loc.Time; !t.IsZero() {
+			if start.IsZero() || t.Before(start) {
+				start = t
+			}
+			if t.After(end) {
+				end = t
+			}
+		}
+	}
+	slices.Sort(regions)
+	if !start.IsZero() {
+		start, end = start.Add(-digestPeriod), end.Add(digestPeriod)
+	}
+	keys, err := fetch(ctx, regions, start, end)
+	if err == nil && keys == nil {
+		keys = NewKeySet()
+	}
+	return keys, err
 }
 
 // forEach calls fn(0) … fn(n-1) on at most workers goroutines, and returns
