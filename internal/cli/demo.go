@@ -1,11 +1,16 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
+
+	"github.com/klauspost/compress/gzip"
 
 	"github.com/trailwarden/trailwarden/internal/gen"
 )
@@ -32,19 +37,61 @@ func (c *DemoCmd) Run(g *Globals) error {
 	}
 	data := filepath.Join(dir, "logs")
 	fmt.Fprintf(g.stderr, "1/2 generating %d synthetic CloudTrail events (benign traffic and attack scenarios) in %s\n", c.Events, data)
-	st, err := gen.Generate(ctx, gen.Options{Events: c.Events, Seed: c.Seed, Out: data})
+	st, err := gen.Generate(ctx, gen.Options{Events: c.Events, Seed: c.Seed, Out: data, Digests: true})
 	if err != nil {
 		return &exitError{ExitError, err}
 	}
-	fmt.Fprintf(g.stderr, "    %d files, %d events, %d from attack scenarios\n", st.Files, st.Events, st.Attacks)
+	fmt.Fprintf(g.stderr, "    %d files, %d events, %d from attack scenarios, %d signed digest files\n", st.Files, st.Events, st.Attacks, st.Digests)
+	if tampered, err := tamperOne(data); err != nil {
+		return &exitError{ExitError, err}
+	} else {
+		fmt.Fprintf(g.stderr, "    and, to show integrity validation, one log file edited after delivery: %s\n", tampered)
+	}
 	fmt.Fprintf(g.stderr, "2/2 scanning them with the built-in rules\n")
 	sc := &ScanCmd{
 		Paths: []string{data}, Format: c.Format, MinSeverity: c.MinSeverity, FailOn: "never",
 		Store: filepath.Join(dir, "trailwarden.db"), Progress: "never",
+		PublicKeys: filepath.Join(data, gen.DemoKeysFile),
 	}
 	err = sc.Run(g)
 	if c.Keep {
 		fmt.Fprintf(g.stderr, "dataset and store kept in %s\n", dir)
 	}
 	return err
+}
+
+// tamperOne edits one log file of the generated trail the way an intruder
+// hiding a call would (a record changed, the file still valid gzip JSON), and
+// returns its path relative to root.
+func tamperOne(root string) (string, error) {
+	logs, err := filepath.Glob(filepath.Join(root, "AWSLogs", "*", "CloudTrail", "*", "*", "*", "*", "*.json.gz"))
+	if err != nil || len(logs) == 0 {
+		return "", fmt.Errorf("demo: no log file to edit (%v)", err)
+	}
+	slices.Sort(logs)
+	path := logs[len(logs)/2]
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return "", fmt.Errorf("demo: %w", err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		return "", fmt.Errorf("demo: %w", err)
+	}
+	b = bytes.Replace(b, []byte(`"sourceIPAddress":"`), []byte(`"sourceIPAddress":"10.`), 1)
+	var out bytes.Buffer
+	zw := gzip.NewWriter(&out)
+	zw.Write(b)
+	if err := zw.Close(); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+		return "", err
+	}
+	rel, _ := filepath.Rel(root, path)
+	return rel, nil
 }
