@@ -3,6 +3,7 @@ package integrity_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -475,6 +476,41 @@ func TestVerifyErrors(t *testing.T) {
 	cancel()
 	if _, err := integrity.Verify(ctx, integrity.NewFolder(tr.Dir), tr.Keys, integrity.Options{}); err == nil {
 		t.Error("cancelled: no error")
+	}
+}
+
+func TestVerifyFetchesKeys(t *testing.T) {
+	tr := integritytest.BuildTrail(t, t.TempDir(), integritytest.Options{})
+	var calls int
+	var gotRegions []string
+	var gotStart, gotEnd time.Time
+	opts := integrity.Options{Start: hourAt(2), End: hourAt(3), PublicKeys: func(ctx context.Context, regions []string, start, end time.Time) (*integrity.KeySet, error) {
+		calls++
+		gotRegions, gotStart, gotEnd = regions, start, end
+		return tr.Keys, nil
+	}}
+	r, err := integrity.Verify(t.Context(), integrity.NewFolder(tr.Dir), nil, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.OK() || calls != 1 {
+		t.Fatalf("OK %v after %d calls:\n%s", r.OK(), calls, describeProblems(r))
+	}
+	// The digests read: those named 00:00 to 05:00 (the window padded by 2
+	// hours), and an hour more on each side.
+	if !slices.Equal(gotRegions, []string{regionWest, regionEast}) || !gotStart.Equal(hourAt(0)) || !gotEnd.Equal(hourAt(6)) {
+		t.Errorf("PublicKeys(%v, %v, %v)", gotRegions, gotStart, gotEnd)
+	}
+
+	opts.PublicKeys = func(context.Context, []string, time.Time, time.Time) (*integrity.KeySet, error) {
+		return nil, errors.New("no credentials")
+	}
+	if _, err := integrity.Verify(t.Context(), integrity.NewFolder(tr.Dir), nil, opts); err == nil || !strings.Contains(err.Error(), "no credentials") {
+		t.Errorf("a failing PublicKeys: %v", err)
+	}
+	// Given keys, PublicKeys is not called.
+	if _, err := integrity.Verify(t.Context(), integrity.NewFolder(tr.Dir), tr.Keys, opts); err != nil {
+		t.Error(err)
 	}
 }
 
