@@ -24,8 +24,10 @@ func TestVerifyCmd(t *testing.T) {
 		wantStderr []string
 	}{
 		{
-			name:     "valid trail",
-			args:     func(t *testing.T, tr *integritytest.Trail) []string { return []string{"--public-keys", tr.PublicKeys, tr.Dir} },
+			name: "valid trail",
+			args: func(t *testing.T, tr *integritytest.Trail) []string {
+				return []string{"--public-keys", tr.PublicKeys, tr.Dir}
+			},
 			wantCode: ExitOK,
 			wantStdout: []string{"verified 24 digests and 48 log files in 2 accounts × 2 regions: 72 valid\n", "gaps: none\n",
 				"hashed 48 log files: ", " MB/s\n", "OK: every file in range is valid\n"},
