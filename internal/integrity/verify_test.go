@@ -3,6 +3,8 @@ package integrity_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -94,6 +96,26 @@ func TestVerify(t *testing.T) {
 					t.Fatalf("the empty hour's digest lists %d files", n)
 				}
 				return allValid(tr), nil
+			},
+		},
+		{
+			name: "a backfill digest for an hour already covered, with a late log file",
+			attack: func(t *testing.T, tr *integritytest.Trail) (verdicts, []integrity.Gap) {
+				orig := tr.DigestAt(accountA, regionEast, 2)
+				late := tr.LogsAt(accountA, regionEast, 2)[0].Key
+				late = late[:strings.Index(late, "_20240304T")] + "_20240304T0250Z_LATEbackfill0001.json.gz"
+				data := []byte(`{"Records":[]}`)
+				tr.WriteObject(t, late, integritytest.Gzip(t, data))
+				sum := sha256.Sum256(data)
+				d := *orig.Digest
+				d.S3Object = strings.Replace(d.S3Object, "T030000Z", "T031512Z", 1)
+				d.PreviousS3Bucket, d.PreviousS3Object, d.PreviousHashValue, d.PreviousHashAlgorithm, d.PreviousSignature = "", "", "", "", ""
+				d.LogFiles = []integrity.LogFile{{S3Bucket: tr.Bucket, S3Object: late, HashValue: hex.EncodeToString(sum[:]), HashAlgorithm: "SHA-256"}}
+				backfill := tr.AddDigest(t, &d, integritytest.TrailKey())
+				e := allValid(tr)
+				e.set(late, integrity.Valid)
+				e.set(backfill.Key, integrity.Valid)
+				return e, nil
 			},
 		},
 		{

@@ -327,6 +327,21 @@ func (tr *Trail) writePublicKeys(t testing.TB) {
 	tr.Keys = integrity.NewKeySet(k.PublicKey())
 }
 
+// AddDigest writes d at its own key (d.S3Object), signed with key (with
+// its fingerprint set in d), as CloudTrail would write a backfill digest.
+func (tr *Trail) AddDigest(t testing.TB, d *integrity.Digest, key *Key) *DigestFile {
+	t.Helper()
+	d.PublicKeyFingerprint = key.Fingerprint
+	file, err := d.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	df := &DigestFile{Key: d.S3Object, Account: d.AccountID, Hour: -1, Digest: d, Signature: key.Sign(d, file)}
+	tr.WriteObject(t, df.Key, Gzip(t, file))
+	tr.WriteSignature(t, df.Key, df.Signature)
+	return df
+}
+
 // Path is the file of key.
 func (tr *Trail) Path(key string) string { return filepath.Join(tr.Dir, filepath.FromSlash(key)) }
 
