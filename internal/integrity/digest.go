@@ -68,6 +68,7 @@ type DigestError struct {
 	Err   error
 }
 
+// Error names the field and the problem.
 func (e *DigestError) Error() string {
 	if e.Field == "" {
 		return "digest: " + e.Err.Error()
@@ -75,6 +76,7 @@ func (e *DigestError) Error() string {
 	return "digest: " + e.Field + ": " + e.Err.Error()
 }
 
+// Unwrap returns the problem.
 func (e *DigestError) Unwrap() error { return e.Err }
 
 // Field errors, wrapped in a *DigestError.

@@ -63,6 +63,7 @@ type KeyError struct {
 	Err   error
 }
 
+// Error names the field and the problem.
 func (e *KeyError) Error() string {
 	if e.Index < 0 {
 		return "public keys: " + e.Err.Error()
@@ -74,6 +75,7 @@ func (e *KeyError) Error() string {
 	return s + ": " + e.Err.Error()
 }
 
+// Unwrap returns the problem.
 func (e *KeyError) Unwrap() error { return e.Err }
 
 // LoadPublicKeys reads the output of `aws cloudtrail list-public-keys`:
