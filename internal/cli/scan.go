@@ -31,7 +31,7 @@ import (
 
 // ScanCmd scans CloudTrail logs.
 type ScanCmd struct {
-	Paths       []string      `arg:"" help:"Files, folders (recursive) or - for stdin." name:"path"`
+	Paths       []string      `arg:"" help:"Files, folders (recursive), - for stdin, or s3://bucket/prefix." name:"path"`
 	Format      string        `help:"Findings on stdout: text (a table), jsonl, or auto (text on a terminal)." default:"auto" enum:"auto,text,jsonl"`
 	Rules       []string      `help:"Extra rule directory or file (repeatable)." type:"path"`
 	NoBuiltin   bool          `help:"Leave out the built-in rules."`
@@ -199,8 +199,25 @@ func (c *ScanCmd) run(ctx context.Context, g *Globals) (*scan.Summary, error) {
 			return nil, fmt.Errorf("public keys %s: %w", c.PublicKeys, err)
 		}
 	}
+	var local []string
+	var remote []scan.Remote
+	for _, p := range c.Paths {
+		if !strings.HasPrefix(p, "s3://") {
+			local = append(local, p)
+			continue
+		}
+		bucket, _, err := parseS3URL(p)
+		if err != nil {
+			return nil, err
+		}
+		objs, prefix, err := newS3Objects(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		remote = append(remote, scan.Remote{Base: "s3://" + bucket, Prefix: prefix, Bucket: bucket, Objects: objs})
+	}
 	opts := scan.Options{
-		Paths: c.Paths, Stdin: os.Stdin, Rules: set, Routes: routes, MinSeverity: minSev,
+		Paths: local, Remote: remote, Stdin: os.Stdin, Rules: set, Routes: routes, MinSeverity: minSev,
 		Store: st, DeadLetter: dl, Rescan: c.Rescan, SilentAfter: silentAfter, Workers: c.Workers, Errors: g.stderr, Logger: log,
 		PublicKeys: keys,
 	}

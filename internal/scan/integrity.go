@@ -65,8 +65,21 @@ func integrityRoots(paths []string) []string {
 func (s *sink) verifyIntegrity(ctx context.Context) error {
 	now := time.Now().UTC()
 	var all []*finding.Finding
+	type trail struct {
+		name string
+		objs integrity.Objects
+		opts integrity.Options
+	}
+	var trails []trail
 	for _, root := range integrityRoots(s.o.Paths) {
-		rep, err := integrity.Verify(ctx, integrity.NewFolder(root), s.o.PublicKeys, integrity.Options{Prefix: "AWSLogs/", Logger: s.o.Logger})
+		trails = append(trails, trail{root, integrity.NewFolder(root), integrity.Options{Prefix: "AWSLogs/", Logger: s.o.Logger}})
+	}
+	for _, r := range s.o.Remote {
+		trails = append(trails, trail{r.Base + "/" + r.Prefix, r.Objects, integrity.Options{Prefix: r.Prefix, Bucket: r.Bucket, Logger: s.o.Logger}})
+	}
+	for _, tr := range trails {
+		root := tr.name
+		rep, err := integrity.Verify(ctx, tr.objs, s.o.PublicKeys, tr.opts)
 		if err != nil {
 			return fmt.Errorf("verify %s: %w", root, err)
 		}

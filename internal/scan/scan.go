@@ -50,6 +50,8 @@ type Options struct {
 	DeadLetter  *deadletter.File
 	// Rescan reads files even when a checkpoint says they were read.
 	Rescan bool
+	// Remote are buckets (or prefixes) read besides Paths.
+	Remote []Remote
 	// PublicKeys, when set, turns on log file integrity validation: after
 	// the scan, the digest chains of every scanned trail (a folder holding
 	// AWSLogs/) are verified and each problem and gap becomes a finding.
@@ -114,12 +116,21 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 	// Workers (rejects) and the sink (unreadable files) both report.
 	o.Errors = &lockedWriter{w: o.Errors}
-	files, err := source.NewFiles(o.Paths, o.Stdin)
+	local, err := source.NewFiles(o.Paths, o.Stdin)
 	if err != nil {
 		return nil, err
 	}
-	sum := &Summary{Findings: map[finding.Severity]int{}, Ignored: len(files.Ignored)}
-	for _, p := range files.Ignored {
+	files := &multiSource{srcs: []listedSource{local}, ignored: local.Ignored}
+	for _, r := range o.Remote {
+		objs, err := source.NewObjects(ctx, r.Objects, r.Base, r.Prefix)
+		if err != nil {
+			return nil, err
+		}
+		files.srcs = append(files.srcs, objs)
+		files.ignored = append(files.ignored, objs.Ignored...)
+	}
+	sum := &Summary{Findings: map[finding.Severity]int{}, Ignored: len(files.ignored)}
+	for _, p := range files.ignored {
 		fmt.Fprintf(o.Errors, "%s: ignored: not a CloudTrail data file (by name)\n", p)
 	}
 
@@ -212,14 +223,14 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 }
 
 // startProgress reports progress until the returned stop is called.
-func startProgress(ctx context.Context, fn func(Progress), c *pipeline.Counters, files *source.Files, start time.Time) func() {
+func startProgress(ctx context.Context, fn func(Progress), c *pipeline.Counters, files *multiSource, start time.Time) func() {
 	if fn == nil {
 		return func() {}
 	}
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	snap := func() Progress {
-		return Progress{Files: int(c.Files.Load()), TotalFiles: files.Len(), Bytes: c.Bytes.Load(), TotalBytes: files.TotalBytes, Events: c.Events.Load(), Elapsed: time.Since(start)}
+		return Progress{Files: int(c.Files.Load()), TotalFiles: files.Len(), Bytes: c.Bytes.Load(), TotalBytes: files.totalBytes(), Events: c.Events.Load(), Elapsed: time.Since(start)}
 	}
 	wg.Go(func() {
 		t := time.NewTicker(500 * time.Millisecond)
@@ -429,4 +440,71 @@ func (q *quarantine) count() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return q.n
+}
+
+// Remote is a bucket to scan: every object under Prefix.
+type Remote struct {
+	// Base names the bucket in origins and checkpoints: "s3://bucket".
+	Base string
+	// Prefix is the key prefix to read ("" or "org/" ...).
+	Prefix string
+	// Bucket is the bucket's name, as digests record it.
+	Bucket  string
+	Objects integrity.Objects
+}
+
+// listedSource is a finite source that knows its size up front.
+type listedSource interface {
+	source.Source
+	Len() int
+}
+
+// multiSource reads its sources one after the other.
+type multiSource struct {
+	srcs    []listedSource
+	cur     int
+	ignored []string
+}
+
+var _ source.Source = (*multiSource)(nil)
+
+func (m *multiSource) Next(ctx context.Context) (*source.Delivery, error) {
+	for m.cur < len(m.srcs) {
+		d, err := m.srcs[m.cur].Next(ctx)
+		if errors.Is(err, io.EOF) {
+			m.cur++
+			continue
+		}
+		return d, err
+	}
+	return nil, io.EOF
+}
+
+func (m *multiSource) Close(ctx context.Context) error {
+	var errs []error
+	for _, s := range m.srcs {
+		errs = append(errs, s.Close(ctx))
+	}
+	return errors.Join(errs...)
+}
+
+func (m *multiSource) Len() int {
+	n := 0
+	for _, s := range m.srcs {
+		n += s.Len()
+	}
+	return n
+}
+
+func (m *multiSource) totalBytes() int64 {
+	var n int64
+	for _, s := range m.srcs {
+		switch x := s.(type) {
+		case *source.Files:
+			n += x.TotalBytes
+		case *source.Objects:
+			n += x.TotalBytes
+		}
+	}
+	return n
 }
