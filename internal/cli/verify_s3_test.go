@@ -6,9 +6,11 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -20,10 +22,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/google/go-cmp/cmp"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/trailwarden/trailwarden/internal/integrity"
+	"github.com/trailwarden/trailwarden/internal/integrity/integritytest"
 )
 
 // fakeS3 is gofakes3 behind httptest. When region is set, it acts like S3
@@ -262,5 +266,102 @@ func TestCloudTrailPublicKeys(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// uploadDir puts every file of dir into bucket as CloudTrail would: a
+// digest's .sig sidecar becomes its x-amz-meta-signature.
+func (f *fakeS3) uploadDir(t *testing.T, bucket, dir string) {
+	t.Helper()
+	tree := readTree(t, dir)
+	for key, body := range tree {
+		if strings.HasSuffix(key, integrity.SignatureSuffix) {
+			continue
+		}
+		var meta map[string]string
+		if sig, ok := tree[key+integrity.SignatureSuffix]; ok {
+			meta = map[string]string{"signature": strings.TrimSpace(string(sig)), "signature-algorithm": "SHA256withRSA"}
+		}
+		f.put(t, bucket, key, body, meta)
+	}
+}
+
+// verifyReport runs verify --format json and returns the report, its
+// timing zeroed.
+func verifyReport(t *testing.T, wantCode int, args ...string) *integrity.Report {
+	t.Helper()
+	r := runCLI(t, append([]string{"verify", "--format", "json"}, args...)...)
+	r.wantCode(t, wantCode)
+	var rep integrity.Report
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("report: %v\n%s", err, r.stdout)
+	}
+	rep.Elapsed = 0
+	return &rep
+}
+
+// TestVerifyS3Cmd verifies a trail in S3 (a fake, through the real SDK and
+// the default AWS configuration chain), downloads it, and verifies the copy:
+// the three reports agree, with the keys from a file or from ListPublicKeys.
+func TestVerifyS3Cmd(t *testing.T) {
+	isolate(t)
+	tr := integritytest.BuildTrail(t, t.TempDir(), integritytest.Options{Bucket: "trail", Prefix: "logs/"})
+	f := newFakeS3(t, "", "trail")
+	f.uploadDir(t, "trail", tr.Dir)
+	awsTestEnv(t, f.URL, "us-east-1")
+
+	// CloudTrail's ListPublicKeys, answering with the trail's key.
+	pub := integritytest.TrailKey().PublicKey()
+	ct := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		fmt.Fprintf(w, `{"PublicKeyList":[{"Fingerprint":%q,"Value":%q}]}`,
+			pub.Fingerprint, base64.StdEncoding.EncodeToString(x509.MarshalPKCS1PublicKey(pub.Key)))
+	}))
+	t.Cleanup(ct.Close)
+	t.Setenv("AWS_ENDPOINT_URL_CLOUDTRAIL", ct.URL)
+
+	want := verifyReport(t, ExitOK, "--public-keys", tr.PublicKeys, tr.Dir)
+	if want.Digests != len(tr.Digests) || want.LogFiles != len(tr.Logs) {
+		t.Fatalf("folder report: %d digests, %d log files", want.Digests, want.LogFiles)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"S3, keys from a file", []string{"--public-keys", tr.PublicKeys, "s3://trail/logs/"}},
+		{"S3, keys from CloudTrail", []string{"s3://trail/logs"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(want, verifyReport(t, ExitOK, tc.args...)); diff != "" {
+				t.Errorf("report (-folder +S3):\n%s", diff)
+			}
+		})
+	}
+
+	// A digest copied without its metadata, in S3 and on disk alike.
+	stripped := tr.Digests[1].Key
+	if _, err := f.Client.DeleteObject(t.Context(), &s3.DeleteObjectInput{Bucket: aws.String("trail"), Key: aws.String(stripped)}); err != nil {
+		t.Fatal(err)
+	}
+	f.put(t, "trail", stripped, tr.ReadObject(t, stripped), nil)
+	if err := os.Remove(tr.Path(stripped) + integrity.SignatureSuffix); err != nil {
+		t.Fatal(err)
+	}
+	want = verifyReport(t, ExitFindings, "--public-keys", tr.PublicKeys, tr.Dir)
+	if want.Counts[integrity.NoSignature] != 1 {
+		t.Fatalf("folder report counts %v, want one no_signature", want.Counts)
+	}
+	if diff := cmp.Diff(want, verifyReport(t, ExitFindings, "--public-keys", tr.PublicKeys, "s3://trail/logs")); diff != "" {
+		t.Errorf("report (-folder +S3):\n%s", diff)
+	}
+	copyDir := filepath.Join(t.TempDir(), "copy")
+	runCLI(t, "download", "s3://trail/logs", copyDir).wantCode(t, ExitOK)
+	if diff := cmp.Diff(want, verifyReport(t, ExitFindings, "--public-keys", tr.PublicKeys, copyDir)); diff != "" {
+		t.Errorf("report (-folder +downloaded copy):\n%s", diff)
+	}
+	text := runCLI(t, "verify", "--public-keys", tr.PublicKeys, "s3://trail/logs")
+	text.wantCode(t, ExitFindings)
+	if !strings.Contains(text.stdout, "no_signature    "+stripped+": ") {
+		t.Errorf("stdout:\n%s", text.stdout)
 	}
 }
