@@ -173,27 +173,16 @@ func (d *downloader) record(key string, err error) {
 }
 
 // copy fetches one object, and for a digest its signature, unless present.
+// The body comes first: S3 Objects then has the signature from the same
+// GetObject (no second request, and the signature of the version copied).
 func (d *downloader) copy(ctx context.Context, o ObjectInfo) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	name := filepath.FromSlash(o.Key)
 	have := d.present(name, o.Size)
-	var sig string
-	wantSig := isDigestKey(o.Key)
-	if wantSig && !d.present(name+SignatureSuffix, -1) {
-		var err error
-		sig, err = d.objs.Signature(ctx, o.Key)
-		if errors.Is(err, ErrNoSignature) {
-			wantSig = false
-			d.count(func(s *DownloadStats) { s.NoSignature++ })
-		} else if err != nil {
-			return err
-		}
-	} else {
-		wantSig = false
-	}
-	if have && !wantSig {
+	needSig := isDigestKey(o.Key) && !d.present(name+SignatureSuffix, -1)
+	if have && !needSig {
 		d.count(func(s *DownloadStats) { s.Skipped++ })
 		return nil
 	}
@@ -212,12 +201,26 @@ func (d *downloader) copy(ctx context.Context, o ObjectInfo) error {
 			return err
 		}
 	}
-	if wantSig {
-		m, err := d.write(name+SignatureSuffix, -1, strings.NewReader(sig+"\n"))
-		if err != nil {
+	wrote := !have
+	if needSig {
+		sig, err := d.objs.Signature(ctx, o.Key)
+		switch {
+		case errors.Is(err, ErrNoSignature):
+			d.count(func(s *DownloadStats) { s.NoSignature++ })
+		case err != nil:
 			return err
+		default:
+			m, err := d.write(name+SignatureSuffix, -1, strings.NewReader(sig+"\n"))
+			if err != nil {
+				return err
+			}
+			n += m
+			wrote = true
 		}
-		n += m
+	}
+	if !wrote {
+		d.count(func(s *DownloadStats) { s.Skipped++ })
+		return nil
 	}
 	d.count(func(s *DownloadStats) { s.Downloaded++; s.Bytes += n })
 	return nil

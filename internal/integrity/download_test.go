@@ -126,9 +126,13 @@ func TestDownload(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
+			f.heads.Store(0)
 			st, err := integrity.Download(t.Context(), f.objects(), "logs/", dir, tc.opts)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if n := f.heads.Load(); n != 0 {
+				t.Errorf("%d HeadObject requests: signatures come with GetObject", n)
 			}
 			want := wantDir(tb.files, tb.sigs, tc.keep)
 			if diff := cmp.Diff(want, readDir(t, dir)); diff != "" {
