@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/trailwarden/trailwarden/internal/finding"
+	"github.com/trailwarden/trailwarden/internal/jsonl"
 )
 
 // The entry kinds.
@@ -126,28 +127,13 @@ func Lock(path string) (unlock func() error, err error) {
 	return lockFile(path, true, true)
 }
 
-// terminateLastLine appends a newline to f if it is not empty and does not end
-// in one, and returns the resulting size.
+// terminateLastLine ends a torn last line (see jsonl.Terminate), durably.
 func terminateLastLine(f *os.File) (int64, error) {
-	st, err := f.Stat()
+	size, err := jsonl.Terminate(f)
 	if err != nil {
 		return 0, err
 	}
-	size := st.Size()
-	if size == 0 {
-		return 0, nil
-	}
-	last := make([]byte, 1)
-	if _, err := f.ReadAt(last, size-1); err != nil {
-		return 0, err
-	}
-	if last[0] == '\n' {
-		return size, nil
-	}
-	if _, err := f.Write([]byte{'\n'}); err != nil {
-		return 0, err
-	}
-	return size + 1, f.Sync()
+	return size, f.Sync()
 }
 
 // Path returns the path the file was opened with.

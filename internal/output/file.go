@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/trailwarden/trailwarden/internal/finding"
+	"github.com/trailwarden/trailwarden/internal/jsonl"
 )
 
 // File appends findings as JSON Lines to a local file and fsyncs before
@@ -47,7 +48,7 @@ func NewFile(name, path string) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("file: %w", err)
 	}
-	size, err := endWithNewline(f)
+	size, err := jsonl.Terminate(f)
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("file: %s: %w", path, err)
@@ -56,30 +57,6 @@ func NewFile(name, path string) (*File, error) {
 		name = "file"
 	}
 	return &File{name: name, path: path, f: f, size: size}, nil
-}
-
-// endWithNewline appends a newline to a non-empty f that lacks one and
-// returns the resulting size.
-func endWithNewline(f *os.File) (int64, error) {
-	st, err := f.Stat()
-	if err != nil {
-		return 0, err
-	}
-	size := st.Size()
-	if size == 0 {
-		return 0, nil
-	}
-	last := make([]byte, 1)
-	if _, err := f.ReadAt(last, size-1); err != nil {
-		return 0, err
-	}
-	if last[0] == '\n' {
-		return size, nil
-	}
-	if _, err := f.Write([]byte{'\n'}); err != nil {
-		return 0, err
-	}
-	return size + 1, nil
 }
 
 // Name returns the output's name.
