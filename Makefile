@@ -35,9 +35,10 @@ lint: deps
 	$(GOBIN)/staticcheck ./...
 
 fuzz: ## a short run of every fuzz target (FUZZTIME=30s each by default)
-	@for t in ctjson:FuzzSkip event:FuzzParse decode:FuzzDecode rule:FuzzLoad; do \
-	  pkg=$${t%%:*}; fn=$${t##*:}; d=$$( [ $$pkg = rule ] && echo internal/rule || echo internal/$$pkg ); \
-	  echo "== $$fn"; $(GO) test -run XXX -fuzz "^$$fn\$$" -fuzztime $${FUZZTIME:-30s} ./$$d || exit 1; done
+	@for t in internal/ctjson:FuzzSkip internal/event:FuzzParse internal/decode:FuzzDecode internal/rule:FuzzLoad \
+	          internal/rule:FuzzNeedle internal/rule/expr:FuzzGlob internal/integrity:FuzzParseDigest; do \
+	  d=$${t%%:*}; fn=$${t##*:}; echo "== $$fn"; \
+	  $(GO) test -run XXX -fuzz "^$$fn\$$" -fuzztime $${FUZZTIME:-30s} ./$$d || exit 1; done
 
 bench: build ## end-to-end events/s over a 1M-event generated trail, then the hot-path Go benchmarks
 	scripts/bench.sh
