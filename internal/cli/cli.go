@@ -48,7 +48,7 @@ type Globals struct {
 type CLI struct {
 	Globals
 
-	Scan       ScanCmd       `cmd:"" help:"Scan CloudTrail logs (files, folders, - for stdin) and report findings."`
+	Scan       ScanCmd       `cmd:"" help:"Scan CloudTrail logs (files, folders, - for stdin, s3://bucket/prefix) and report findings."`
 	Rules      RulesCmd      `cmd:"" help:"List and test detection rules."`
 	Gen        GenCmd        `cmd:"" help:"Write a realistic synthetic CloudTrail dataset in the AWS key layout."`
 	Demo       DemoCmd       `cmd:"" help:"Generate a small dataset, scan it and show the findings."`
