@@ -10,7 +10,9 @@ import (
 )
 
 // Fold builds the history of resource r from its steps, given in any order
-// and possibly repeated. Steps are ordered by event time, then event id;
+// and possibly repeated. Steps are ordered by event time, then (CloudTrail
+// times have one-second resolution) creations of r before other changes
+// before deletions of r, then event id;
 // each event id is applied once (of copies that differ, the one with the
 // smallest JSON encoding wins, so the result never depends on input order).
 // Only the changes naming r are applied. A step that changes the state
@@ -19,8 +21,9 @@ import (
 // Fold does not modify steps: values are copied into the states.
 func Fold(r ResourceID, steps []Step) (History, error) {
 	type keyed struct {
-		s   *Step
-		enc []byte
+		s    *Step
+		enc  []byte
+		rank int
 	}
 	ks := make([]keyed, 0, len(steps))
 	for i := range steps {
@@ -28,11 +31,14 @@ func Fold(r ResourceID, steps []Step) (History, error) {
 		if err != nil {
 			return History{}, fmt.Errorf("fold %s: event %s: %w", r, steps[i].Provenance.EventID, err)
 		}
-		ks = append(ks, keyed{&steps[i], enc})
+		ks = append(ks, keyed{&steps[i], enc, rank(r, &steps[i])})
 	}
 	slices.SortFunc(ks, func(a, b keyed) int {
 		if c := a.s.Provenance.EventTime.Compare(b.s.Provenance.EventTime); c != 0 {
 			return c
+		}
+		if a.rank != b.rank {
+			return a.rank - b.rank
 		}
 		if c := strings.Compare(a.s.Provenance.EventID, b.s.Provenance.EventID); c != 0 {
 			return c
@@ -75,10 +81,26 @@ func Fold(r ResourceID, steps []Step) (History, error) {
 	return h, nil
 }
 
+// rank orders the steps of one second: 0 creates r, 2 deletes it, 1 else.
+func rank(r ResourceID, s *Step) int {
+	k := 1
+	for _, c := range s.Changes {
+		if c.Resource.Key() != r.Key() {
+			continue
+		}
+		switch c.Op {
+		case OpPut:
+			return 0
+		case OpDelete:
+			k = 2
+		}
+	}
+	return k
+}
+
 // FoldAll folds steps that may change several resources: each resource
-// gets the steps that name it. Steps without changes (failed calls) cannot
-// be attributed here and are skipped; a caller that knows their target
-// passes them to Fold. Histories come back sorted by resource key.
+// gets the steps whose changes or Targets name it (steps naming no
+// resource are skipped). Histories come back sorted by resource key.
 func FoldAll(steps []Step) ([]History, error) {
 	byKey := map[string][]Step{}
 	ids := map[string]ResourceID{}
@@ -92,6 +114,19 @@ func FoldAll(steps []Step) ([]History, error) {
 			seen[k] = true
 			if _, ok := ids[k]; !ok {
 				id := c.Resource
+				id.ARN = ""
+				ids[k] = id
+			}
+			byKey[k] = append(byKey[k], s)
+		}
+		for _, t := range s.Targets {
+			k := t.Key()
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			if _, ok := ids[k]; !ok {
+				id := t
 				id.ARN = ""
 				ids[k] = id
 			}

@@ -150,4 +150,7 @@ func (h *History) Current() *Revision {
 type Step struct {
 	Provenance Provenance `json:"provenance"`
 	Changes    []Change   `json:"changes,omitempty"`
+	// Targets names the resources of a call that changed nothing (a failed
+	// call), so that FoldAll can put it in their timelines.
+	Targets []ResourceID `json:"targets,omitempty"`
 }

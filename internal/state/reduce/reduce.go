@@ -217,3 +217,51 @@ func sortedKeys(m map[string]any) []string {
 	slices.Sort(ks)
 	return ks
 }
+
+// Step reduces e into a state.Step: its provenance and changes. For a
+// failed call Changes is empty and Targets names, where the request tells
+// it, the resources the call was about, so that the failure shows in their
+// timelines. The Step owns its strings: it outlives the event's buffer.
+func Step(e *event.Event) (state.Step, error) {
+	p, err := state.ProvenanceOf(e)
+	if err != nil {
+		return state.Step{}, err
+	}
+	if !e.Failed() {
+		cs, err := Reduce(e)
+		return state.Step{Provenance: p, Changes: cs}, err
+	}
+	return state.Step{Provenance: p, Targets: Targets(e)}, nil
+}
+
+// Targets returns the resources e is about, failed or not, as far as the
+// request tells them (a failed call has no response: a failed RunInstances
+// names no instance). It is best effort: nil when unknown.
+func Targets(e *event.Event) []state.ResourceID {
+	r, ok := reducers[e.Source][e.Name]
+	if !ok {
+		return nil
+	}
+	var cs []state.Change
+	func() {
+		defer func() { _ = recover() }()
+		c := &call{e: e}
+		var err error
+		if c.req, err = c.object(event.FRequestParameters); err != nil {
+			return
+		}
+		if c.resp, err = c.object(event.FResponseElements); err != nil {
+			return
+		}
+		cs, _ = r(c)
+	}()
+	var out []state.ResourceID
+	seen := map[string]bool{}
+	for _, c := range cs {
+		if k := c.Resource.Key(); !seen[k] {
+			seen[k] = true
+			out = append(out, c.Resource)
+		}
+	}
+	return out
+}
