@@ -111,3 +111,25 @@ func TestFoldBadChange(t *testing.T) {
 		t.Fatal("want an error for an unknown op")
 	}
 }
+
+// TestFoldSameSecond: CloudTrail times have one-second resolution; within
+// a second, the creation comes first and the deletion last whatever the
+// event ids (AWS makes you remove a user's keys before deleting it).
+func TestFoldSameSecond(t *testing.T) {
+	in := []Step{
+		step("0-delete", 10, "x", Change{Resource: sg, Op: OpDelete}),
+		step("1-change", 10, "x", Change{Resource: sg, Op: OpSet, Path: []string{"k"}, Value: "v"}),
+		step("2-create", 10, "x", Change{Resource: sg, Op: OpPut, Value: map[string]any{}}),
+	}
+	h, err := Fold(sg, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range h.Revisions {
+		got = append(got, r.Provenance.EventID)
+	}
+	if fmt.Sprint(got) != "[2-create 1-change 0-delete]" || !h.Revisions[2].Deleted {
+		t.Fatalf("order %v", got)
+	}
+}

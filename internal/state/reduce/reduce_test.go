@@ -87,3 +87,34 @@ func TestReduceUnknownAndFailed(t *testing.T) {
 		{name: "responseElements not an object", source: "iam.amazonaws.com", event: "CreateUser", req: `{"userName":"x"}`, resp: `[1]`, wantErr: true},
 	})
 }
+
+// TestReduceOddShapes runs every reducer over records of odd shapes: each
+// gives changes or a ShapeError naming the event, never a panic.
+func TestReduceOddShapes(t *testing.T) {
+	shapes := []struct{ req, resp string }{
+		{"", ""},
+		{`{}`, `{}`},
+		{`{"instancesSet":[],"groupId":7,"bucketName":{"a":1},"userName":["x"],"ipPermissions":"x","resourcesSet":{"items":"x"},"tagSet":{"items":[1,null]}}`, `{"instancesSet":{"items":[null,{"instanceId":5}]},"groupId":3,"accessKey":"x","user":[]}`},
+		{`{"groupId":"sg-1","ipPermissions":{"items":[{"ipProtocol":null,"fromPort":"x","ipRanges":{"items":[{"cidrIp":1}]}}]}}`, `""`},
+		{`{"bucketName":"b","Tagging":{"TagSet":{"Tag":[{"Key":1}]}},"policy":"not json"}`, `null`},
+	}
+	for source, m := range reducers {
+		for name := range m {
+			for i, s := range shapes {
+				e := record(t, source, name, s.req, s.resp, "")
+				cs, err := Reduce(e)
+				if err != nil && !errors.Is(err, ErrShape) {
+					t.Errorf("%s shape %d: error %v is not a ShapeError", name, i, err)
+				}
+				if err == nil {
+					for _, c := range cs {
+						if c.Resource.ID == "" || c.Resource.Type == "" {
+							t.Errorf("%s shape %d: change without resource: %+v", name, i, c)
+						}
+					}
+				}
+				_ = Targets(e)
+			}
+		}
+	}
+}
