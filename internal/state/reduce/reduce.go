@@ -27,6 +27,7 @@ type ShapeError struct {
 	Reason    string
 }
 
+// Error names the event, its name and what was wrong.
 func (e *ShapeError) Error() string {
 	return fmt.Sprintf("event %s (%s): %v: %s", e.EventID, e.EventName, ErrShape, e.Reason)
 }
