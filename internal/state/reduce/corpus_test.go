@@ -1,7 +1,9 @@
 package reduce
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -150,4 +152,47 @@ func TestCorpusHistories(t *testing.T) {
 			t.Errorf("ARN %q", u.Resource.ARN)
 		}
 	}
+}
+
+// TestCorpusFoldOrderIndependent folds the corpus's steps reversed and
+// with every third step duplicated: the histories are byte-identical.
+func TestCorpusFoldOrderIndependent(t *testing.T) {
+	files, _ := filepath.Glob("../../../../shared/corpora/invictus-cloudtrail/CloudTrail/*.json")
+	if len(files) == 0 {
+		t.Fatal("shared corpus not found at ../shared/corpora")
+	}
+	d := decode.New(decode.Options{})
+	col := &collector{}
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = d.Decode(context.Background(), f, fh, col)
+		fh.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, err := state.FoldAll(col.steps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mixed []state.Step
+	for i := len(col.steps) - 1; i >= 0; i-- {
+		mixed = append(mixed, col.steps[i])
+		if i%3 == 0 {
+			mixed = append(mixed, col.steps[i])
+		}
+	}
+	b, err := state.FoldAll(mixed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	if !bytes.Equal(ja, jb) {
+		t.Fatal("the corpus's histories depend on the order of the events")
+	}
+	t.Logf("%d steps, %d resources", len(col.steps), len(a))
 }
