@@ -189,7 +189,13 @@ func applyAll(r ResourceID, cur map[string]any, deleted bool, cs []Change) (map[
 				m = sub
 			}
 			m[c.Path[len(c.Path)-1]] = deepCopy(c.Value)
-		case OpUnset, OpRemove:
+		case OpRemove:
+			if match, ok := c.Value.(map[string]any); ok {
+				removeMatching(next, c.Path, match)
+				continue
+			}
+			fallthrough
+		case OpUnset:
 			if len(c.Path) == 0 {
 				return nil, false, false, fmt.Errorf("%s: empty path", c.Op)
 			}
@@ -205,6 +211,30 @@ func applyAll(r ResourceID, cur map[string]any, deleted bool, cs []Change) (map[
 		}
 	}
 	return next, deleted, touched, nil
+}
+
+// removeMatching deletes the members of the set at path that hold every
+// field of match.
+func removeMatching(m map[string]any, path []string, match map[string]any) {
+	for _, p := range path {
+		m, _ = m[p].(map[string]any)
+	}
+	for k, v := range m {
+		mv, ok := v.(map[string]any)
+		if !ok {
+			continue
+		}
+		all := true
+		for f, want := range match {
+			if got, ok := mv[f]; !ok || !reflect.DeepEqual(got, want) {
+				all = false
+				break
+			}
+		}
+		if all {
+			delete(m, k)
+		}
+	}
 }
 
 // deepCopy copies maps and slices so that states never share memory with

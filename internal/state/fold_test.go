@@ -133,3 +133,19 @@ func TestFoldSameSecond(t *testing.T) {
 		t.Fatalf("order %v", got)
 	}
 }
+
+func TestFoldRemoveByMatch(t *testing.T) {
+	in := []Step{
+		step("a", 0, "x", Change{Resource: sg, Op: OpPut, Value: map[string]any{"ingress": map[string]any{
+			"tcp:22": map[string]any{"ruleId": "sgr-1"}, "tcp:443": map[string]any{"ruleId": "sgr-2"}}}}),
+		step("b", 1, "x", Change{Resource: sg, Op: OpRemove, Path: []string{"ingress"}, Value: map[string]any{"ruleId": "sgr-1"}}),
+	}
+	h, err := Fold(sg, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ing := h.Current().State["ingress"].(map[string]any)
+	if _, ok := ing["tcp:22"]; ok || len(ing) != 1 || len(h.Current().Diff) != 1 {
+		t.Fatalf("after removing sgr-1: %v, diff %v", ing, h.Current().Diff)
+	}
+}

@@ -51,7 +51,10 @@ const (
 	// Path is the member's identity (e.g. a normalised rule or an access key
 	// id) and Value is the member.
 	OpAdd Op = "add"
-	// OpRemove removes the member whose identity is the last element of Path.
+	// OpRemove removes the member whose identity is the last element of
+	// Path. With a map Value, Path names the set itself and every member
+	// (a map) holding all of Value's fields is removed: a removal by
+	// attribute, such as a security group rule by its rule id.
 	OpRemove Op = "remove"
 	// OpDelete deletes the resource: its state becomes empty and the revision
 	// is a tombstone. Its history survives.

@@ -108,16 +108,29 @@ func sgRules(dir string, op state.Op) reducer {
 		if err != nil {
 			return nil, err
 		}
+		if ids := requestRuleIDs(c); op == state.OpRemove && len(ids) > 0 && len(items(c.req, "ipPermissions")) == 0 {
+			// revocation by rule id: remove the members with that ruleId
+			out := make([]state.Change, 0, len(ids))
+			for _, rid := range ids {
+				out = append(out, state.Change{Resource: c.id(TypeSecurityGroup, id), Op: state.OpRemove, Path: []string{dir}, Value: map[string]any{"ruleId": rid}})
+			}
+			return out, nil
+		}
 		rules, err := permissions(c)
 		if err != nil {
 			return nil, err
 		}
 		r := c.id(TypeSecurityGroup, id)
+		ruleIDs := responseRuleIDs(c)
 		out := make([]state.Change, 0, len(rules))
 		for _, ru := range rules {
 			ch := state.Change{Resource: r, Op: op, Path: []string{dir, ru.key()}}
 			if op == state.OpAdd {
-				ch.Value = ru.value()
+				v := ru.value()
+				if rid := ruleIDs[ru.key()]; rid != "" {
+					v["ruleId"] = rid
+				}
+				ch.Value = v
 			}
 			out = append(out, ch)
 		}
@@ -125,11 +138,57 @@ func sgRules(dir string, op state.Op) reducer {
 	}
 }
 
+// responseRuleIDs maps the key of each rule an Authorize call created to
+// its securityGroupRuleId (responseElements.securityGroupRuleSet).
+func responseRuleIDs(c *call) map[string]string {
+	out := map[string]string{}
+	for _, it := range items(c.resp, "securityGroupRuleSet") {
+		r := rule{Protocol: protocol(it["ipProtocol"]), FromPort: port(it["fromPort"]), ToPort: port(it["toPort"])}
+		switch {
+		case str(it, "cidrIpv4") != "":
+			r.PeerKind, r.Peer = "cidrIpv4", str(it, "cidrIpv4")
+		case str(it, "cidrIpv6") != "":
+			r.PeerKind, r.Peer = "cidrIpv6", str(it, "cidrIpv6")
+		case str(it, "referencedGroupInfo", "groupId") != "":
+			r.PeerKind, r.Peer = "group", str(it, "referencedGroupInfo", "groupId")
+		case str(it, "prefixListId") != "":
+			r.PeerKind, r.Peer = "prefixList", str(it, "prefixListId")
+		default:
+			continue
+		}
+		if id := str(it, "securityGroupRuleId"); id != "" {
+			out[r.key()] = id
+		}
+	}
+	return out
+}
+
+// requestRuleIDs returns requestParameters.securityGroupRuleIds (a list of
+// {securityGroupRuleId} or of strings).
+func requestRuleIDs(c *call) []string {
+	var ids []string
+	v := get(c.req, "securityGroupRuleIds")
+	if o, ok := v.(map[string]any); ok {
+		v = o["items"]
+	}
+	list, _ := v.([]any)
+	for _, x := range list {
+		switch x := x.(type) {
+		case string:
+			ids = append(ids, x)
+		case map[string]any:
+			if id := str(x, "securityGroupRuleId"); id != "" {
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids
+}
+
 // permissions normalises the rules of a request: ipPermissions.items[]
 // with ipRanges/ipv6Ranges/groups/prefixListIds, or the flat legacy form
 // (ipProtocol, fromPort, toPort, cidrIp, sourceSecurityGroupName at the
-// top level). Revocation by securityGroupRuleIds is not resolvable from
-// the event alone and is reported as an error.
+// top level). Revocation by securityGroupRuleIds is handled by sgRules.
 func permissions(c *call) ([]rule, error) {
 	var out []rule
 	perms := items(c.req, "ipPermissions")
@@ -172,9 +231,6 @@ func permissions(c *call) ([]rule, error) {
 		}
 	}
 	if len(out) == 0 {
-		if len(items(c.req, "securityGroupRuleIds")) > 0 || c.req["securityGroupRuleIds"] != nil {
-			return nil, c.errorf("rules named by securityGroupRuleIds only: not resolvable without the group's rule ids")
-		}
 		return nil, c.errorf("no ipPermissions")
 	}
 	return out, nil
