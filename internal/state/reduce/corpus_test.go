@@ -19,7 +19,6 @@ import (
 type collector struct {
 	steps   []state.Step
 	handled int
-	err     error
 }
 
 func (c *collector) Event(_ context.Context, e *event.Event) error {

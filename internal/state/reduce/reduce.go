@@ -136,12 +136,6 @@ func str(m map[string]any, path ...string) string {
 	return s
 }
 
-// objAt returns the map at path, or nil.
-func objAt(m map[string]any, path ...string) map[string]any {
-	o, _ := get(m, path...).(map[string]any)
-	return o
-}
-
 // items returns the EC2-style list at path: {"items": [...]}; a bare list
 // or a single object is accepted too.
 func items(m map[string]any, path ...string) []map[string]any {
