@@ -1,0 +1,99 @@
+package sqlitestate
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/trailwarden/trailwarden/internal/state"
+)
+
+// History folds the stored steps of id.
+func (s *Store) History(ctx context.Context, id state.ResourceID) (*state.History, error) {
+	id.ARN = ""
+	steps, err := loadSteps(ctx, s.r, id.Key())
+	if err != nil {
+		return nil, fmt.Errorf("history %s: %w", id, err)
+	}
+	if len(steps) == 0 {
+		return nil, fmt.Errorf("history %s: %w", id, state.ErrNotFound)
+	}
+	h, err := state.Fold(id, steps)
+	if err != nil {
+		return nil, fmt.Errorf("history %s: %w", id, err)
+	}
+	return &h, nil
+}
+
+// At reads the materialised revision of id in force at t.
+func (s *Store) At(ctx context.Context, id state.ResourceID, t time.Time) (*state.Revision, error) {
+	at := int64(math.MaxInt64)
+	if !t.IsZero() {
+		at = nanos(t)
+	}
+	var r state.Revision
+	var prov, st, diff []byte
+	err := s.r.QueryRowContext(ctx, `SELECT number, provenance, state, diff, deleted FROM revisions
+		WHERE resource_key = ? AND event_time <= ? ORDER BY number DESC LIMIT 1`, id.Key(), at).
+		Scan(&r.Number, &prov, &st, &diff, &r.Deleted)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%s at %s: %w", id, t.Format(time.RFC3339), state.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s at %s: %w", id, t.Format(time.RFC3339), err)
+	}
+	if err := unmarshal(prov, &r.Provenance); err != nil {
+		return nil, fmt.Errorf("%s revision %d: %w", id, r.Number, err)
+	}
+	if err := unmarshal(st, &r.State); err != nil {
+		return nil, fmt.Errorf("%s revision %d: %w", id, r.Number, err)
+	}
+	if err := unmarshal(diff, &r.Diff); err != nil {
+		return nil, fmt.Errorf("%s revision %d: %w", id, r.Number, err)
+	}
+	return &r, nil
+}
+
+// List reads the resources table.
+func (s *Store) List(ctx context.Context, f state.Filter) ([]state.ResourceSummary, error) {
+	var where []string
+	var args []any
+	for _, c := range []struct{ col, v string }{{"type", f.Type}, {"account", f.Account}, {"region", f.Region}} {
+		if c.v != "" {
+			where = append(where, c.col+" = ?")
+			args = append(args, c.v)
+		}
+	}
+	if !f.IncludeDeleted {
+		where = append(where, "deleted = 0")
+	}
+	q := `SELECT account, region, type, id, arn, revision, updated, deleted FROM resources`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY resource_key"
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list: %w", err)
+	}
+	defer rows.Close()
+	out := []state.ResourceSummary{}
+	for rows.Next() {
+		var r state.ResourceSummary
+		var updated int64
+		if err := rows.Scan(&r.Resource.Account, &r.Resource.Region, &r.Resource.Type, &r.Resource.ID, &r.Resource.ARN,
+			&r.Revision, &updated, &r.Deleted); err != nil {
+			return nil, fmt.Errorf("list: %w", err)
+		}
+		r.Updated = time.Unix(0, updated).UTC()
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list: %w", err)
+	}
+	return out, nil
+}

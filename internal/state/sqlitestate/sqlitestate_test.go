@@ -1,0 +1,124 @@
+package sqlitestate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/trailwarden/trailwarden/internal/state"
+	"github.com/trailwarden/trailwarden/internal/state/statetest"
+)
+
+// reopenable lets the suite close the store and open its file again.
+type reopenable struct {
+	*Store
+}
+
+func (r reopenable) Reopen(t *testing.T) state.Store {
+	s, err := Open(context.Background(), r.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func openTemp(t testing.TB) *Store {
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	statetest.Run(t, func(t *testing.T) state.Store { return reopenable{openTemp(t)} })
+}
+
+func TestOpenTwiceAndSchemaTooNew(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "state.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, err := Open(ctx, path) // a second process, say
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO schema_migrations VALUES (99, 'future', '')`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(ctx, path); !errors.Is(err, ErrSchemaTooNew) {
+		t.Fatalf("Open of a newer file: %v, want ErrSchemaTooNew", err)
+	}
+}
+
+// benchSteps returns n steps over resources resources: a creation each,
+// then changes.
+func benchSteps(start, n, resources int) []state.Step {
+	t0 := time.Date(2023, 7, 10, 0, 0, 0, 0, time.UTC)
+	out := make([]state.Step, 0, n)
+	for i := start; i < start+n; i++ {
+		id := state.ResourceID{Account: "111111111111", Region: "us-east-1", Type: "AWS::EC2::Instance", ID: fmt.Sprintf("i-%06d", i%resources)}
+		c := state.Change{Resource: id, Op: state.OpSet, Path: []string{"tags", "n"}, Value: i}
+		if i < resources {
+			c = state.Change{Resource: id, Op: state.OpPut, Value: map[string]any{"type": "t3.micro", "tags": map[string]any{"n": i}}}
+		}
+		out = append(out, state.Step{Provenance: state.Provenance{EventID: fmt.Sprintf("ev-%09d", i), EventName: "E", EventTime: t0.Add(time.Duration(i) * time.Second), Actor: "a"}, Changes: []state.Change{c}})
+	}
+	return out
+}
+
+// BenchmarkApply applies batches of 100 new steps spread over 10,000
+// resources, so that each resource's history stays short.
+func BenchmarkApply(b *testing.B) {
+	s := openTemp(b)
+	defer s.Close()
+	ctx := context.Background()
+	const batch, resources = 100, 10000
+	n := 0
+	start := time.Now()
+	for b.Loop() {
+		if err := s.Apply(ctx, benchSteps(n, batch, resources)); err != nil {
+			b.Fatal(err)
+		}
+		n += batch
+	}
+	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "steps/s")
+}
+
+// BenchmarkAt looks up random resources at random times among 1,000
+// resources of 10 revisions each.
+func BenchmarkAt(b *testing.B) {
+	s := openTemp(b)
+	defer s.Close()
+	ctx := context.Background()
+	const resources, total = 1000, 10000
+	for i := 0; i < total; i += 500 {
+		if err := s.Apply(ctx, benchSteps(i, 500, resources)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	t0 := time.Date(2023, 7, 10, 0, 0, 0, 0, time.UTC)
+	n := 0
+	start := time.Now()
+	for b.Loop() {
+		k := (n * 7919) % total
+		id := state.ResourceID{Account: "111111111111", Region: "us-east-1", Type: "AWS::EC2::Instance", ID: fmt.Sprintf("i-%06d", k%resources)}
+		r, err := s.At(ctx, id, t0.Add(time.Duration(k)*time.Second))
+		if err != nil || r.Number != k/resources+1 {
+			b.Fatalf("At: %+v, %v", r, err)
+		}
+		n++
+	}
+	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "lookups/s")
+}
