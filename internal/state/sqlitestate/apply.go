@@ -62,8 +62,16 @@ func (s *Store) Apply(ctx context.Context, steps []state.Step) error {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
+	if len(keys) == 0 {
+		return nil // nothing new: all duplicates
+	}
+	rf, err := prepareRefold(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("apply: %w", err)
+	}
+	defer rf.close()
 	for _, k := range keys {
-		if err := refold(ctx, tx, dirty[k]); err != nil {
+		if err := rf.refold(ctx, dirty[k]); err != nil {
 			return fmt.Errorf("apply: %w", err)
 		}
 	}
@@ -94,17 +102,17 @@ func named(st *state.Step) []state.ResourceID {
 	return out
 }
 
-// querier is what loadSteps needs of a *sql.DB or *sql.Tx.
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
 // loadSteps returns the stored steps of the resource with key k.
-func loadSteps(ctx context.Context, q querier, k string) ([]state.Step, error) {
-	rows, err := q.QueryContext(ctx, `SELECT provenance, changes, targets FROM steps WHERE resource_key = ?`, k)
+func loadSteps(ctx context.Context, db *sql.DB, k string) ([]state.Step, error) {
+	rows, err := db.QueryContext(ctx, `SELECT provenance, changes, targets FROM steps WHERE resource_key = ?`, k)
 	if err != nil {
 		return nil, err
 	}
+	return scanSteps(rows, k)
+}
+
+// scanSteps reads rows of (provenance, changes, targets) and closes them.
+func scanSteps(rows *sql.Rows, k string) ([]state.Step, error) {
 	defer rows.Close()
 	var out []state.Step
 	for rows.Next() {
@@ -127,11 +135,54 @@ func loadSteps(ctx context.Context, q querier, k string) ([]state.Step, error) {
 	return out, rows.Err()
 }
 
+// refolder holds the statements of refold, prepared once per transaction.
+type refolder struct {
+	steps, delRevs, insRev, upsertRes, delRes *sql.Stmt
+}
+
+func prepareRefold(ctx context.Context, tx *sql.Tx) (*refolder, error) {
+	rf := &refolder{}
+	for _, p := range []struct {
+		st **sql.Stmt
+		q  string
+	}{
+		{&rf.steps, `SELECT provenance, changes, targets FROM steps WHERE resource_key = ?`},
+		{&rf.delRevs, `DELETE FROM revisions WHERE resource_key = ?`},
+		{&rf.insRev, `INSERT INTO revisions (resource_key, number, event_time, event_id, provenance, state, diff, deleted)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&rf.upsertRes, `INSERT INTO resources (resource_key, account, region, type, id, arn, revision, updated, deleted)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (resource_key) DO UPDATE SET arn = excluded.arn, revision = excluded.revision,
+				updated = excluded.updated, deleted = excluded.deleted`},
+		{&rf.delRes, `DELETE FROM resources WHERE resource_key = ?`},
+	} {
+		st, err := tx.PrepareContext(ctx, p.q)
+		if err != nil {
+			rf.close()
+			return nil, err
+		}
+		*p.st = st
+	}
+	return rf, nil
+}
+
+func (rf *refolder) close() {
+	for _, st := range []*sql.Stmt{rf.steps, rf.delRevs, rf.insRev, rf.upsertRes, rf.delRes} {
+		if st != nil {
+			_ = st.Close()
+		}
+	}
+}
+
 // refold folds all the stored steps of id and rewrites its revisions and
 // summary.
-func refold(ctx context.Context, tx *sql.Tx, id state.ResourceID) error {
+func (rf *refolder) refold(ctx context.Context, id state.ResourceID) error {
 	k := id.Key()
-	steps, err := loadSteps(ctx, tx, k)
+	rows, err := rf.steps.QueryContext(ctx, k)
+	if err != nil {
+		return err
+	}
+	steps, err := scanSteps(rows, k)
 	if err != nil {
 		return err
 	}
@@ -139,15 +190,9 @@ func refold(ctx context.Context, tx *sql.Tx, id state.ResourceID) error {
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM revisions WHERE resource_key = ?`, k); err != nil {
+	if _, err := rf.delRevs.ExecContext(ctx, k); err != nil {
 		return err
 	}
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO revisions (resource_key, number, event_time, event_id, provenance, state, diff, deleted)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer ins.Close()
 	for _, r := range h.Revisions {
 		prov, err := json.Marshal(r.Provenance)
 		if err != nil {
@@ -161,19 +206,15 @@ func refold(ctx context.Context, tx *sql.Tx, id state.ResourceID) error {
 		if err != nil {
 			return fmt.Errorf("%s revision %d: %w", k, r.Number, err)
 		}
-		if _, err := ins.ExecContext(ctx, k, r.Number, nanos(r.Provenance.EventTime), r.Provenance.EventID, string(prov), string(st), string(diff), r.Deleted); err != nil {
+		if _, err := rf.insRev.ExecContext(ctx, k, r.Number, nanos(r.Provenance.EventTime), r.Provenance.EventID, string(prov), string(st), string(diff), r.Deleted); err != nil {
 			return err
 		}
 	}
 	cur := h.Current()
 	if cur == nil {
-		_, err := tx.ExecContext(ctx, `DELETE FROM resources WHERE resource_key = ?`, k)
+		_, err := rf.delRes.ExecContext(ctx, k)
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO resources (resource_key, account, region, type, id, arn, revision, updated, deleted)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (resource_key) DO UPDATE SET arn = excluded.arn, revision = excluded.revision,
-			updated = excluded.updated, deleted = excluded.deleted`,
-		k, id.Account, id.Region, id.Type, id.ID, h.Resource.ARN, cur.Number, nanos(cur.Provenance.EventTime), cur.Deleted)
+	_, err = rf.upsertRes.ExecContext(ctx, k, id.Account, id.Region, id.Type, id.ID, h.Resource.ARN, cur.Number, nanos(cur.Provenance.EventTime), cur.Deleted)
 	return err
 }
