@@ -131,6 +131,35 @@ func CheckHistories(t *testing.T, s state.Store, steps []state.Step) {
 		if g, w := Encode(t, got), Encode(t, w); !bytes.Equal(g, w) {
 			t.Errorf("History(%s):\n got %s\nwant %s", got.Resource, g, w)
 		}
+		checkAt(t, s, w)
+	}
+}
+
+// checkAt fails unless At returns, at the time of each revision of h, the
+// last revision of that time, and at the zero time the current one.
+func checkAt(t *testing.T, s state.Store, h state.History) {
+	t.Helper()
+	ctx := context.Background()
+	for i, r := range h.Revisions {
+		if i+1 < len(h.Revisions) && h.Revisions[i+1].Provenance.EventTime.Equal(r.Provenance.EventTime) {
+			continue
+		}
+		got, err := s.At(ctx, h.Resource, r.Provenance.EventTime)
+		if err != nil {
+			t.Errorf("At(%s, %s): %v", h.Resource, r.Provenance.EventTime, err)
+			continue
+		}
+		if g, w := Encode(t, got), Encode(t, r); !bytes.Equal(g, w) {
+			t.Errorf("At(%s, %s):\n got %s\nwant %s", h.Resource, r.Provenance.EventTime, g, w)
+		}
+	}
+	if cur := h.Current(); cur != nil {
+		got, err := s.At(ctx, h.Resource, time.Time{})
+		if err != nil {
+			t.Errorf("At(%s, now): %v", h.Resource, err)
+		} else if g, w := Encode(t, got), Encode(t, cur); !bytes.Equal(g, w) {
+			t.Errorf("At(%s, now):\n got %s\nwant %s", h.Resource, g, w)
+		}
 	}
 }
 
