@@ -122,3 +122,24 @@ func BenchmarkAt(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "lookups/s")
 }
+
+// BenchmarkApplyHot applies one new step at a time to a resource that
+// already has 2,000: the cost of a long history.
+func BenchmarkApplyHot(b *testing.B) {
+	s := openTemp(b)
+	defer s.Close()
+	ctx := context.Background()
+	const pre = 2000
+	if err := s.Apply(ctx, benchSteps(0, pre, 1)); err != nil {
+		b.Fatal(err)
+	}
+	n := pre
+	start := time.Now()
+	for b.Loop() {
+		if err := s.Apply(ctx, benchSteps(n, 1, 1)); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	b.ReportMetric(float64(n-pre)/time.Since(start).Seconds(), "steps/s")
+}
