@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/trailwarden/trailwarden/internal/state"
 )
@@ -28,7 +30,12 @@ func (s *Store) Apply(ctx context.Context, steps []state.Step) error {
 		return fmt.Errorf("apply: %w", err)
 	}
 	defer ins.Close()
-	dirty := map[string]state.ResourceID{}
+	maxTime, err := tx.PrepareContext(ctx, `SELECT MAX(event_time) FROM steps WHERE resource_key = ?`)
+	if err != nil {
+		return fmt.Errorf("apply: %w", err)
+	}
+	defer maxTime.Close()
+	byKey := map[string]*pending{}
 	for i := range steps {
 		st := &steps[i]
 		ids := named(st)
@@ -47,19 +54,37 @@ func (s *Store) Apply(ctx context.Context, steps []state.Step) error {
 		if err != nil {
 			return fmt.Errorf("apply: event %s: %w", st.Provenance.EventID, err)
 		}
+		var stored *state.Step // st as it reads back from the table
 		for _, id := range ids {
-			res, err := ins.ExecContext(ctx, st.Provenance.EventID, id.Key(), nanos(st.Provenance.EventTime), string(prov), string(changes), string(targets))
+			k := id.Key()
+			p := byKey[k]
+			if p == nil {
+				p = &pending{id: id}
+				if err := maxTime.QueryRowContext(ctx, k).Scan(&p.before); err != nil {
+					return fmt.Errorf("apply: %w", err)
+				}
+				byKey[k] = p
+			}
+			res, err := ins.ExecContext(ctx, st.Provenance.EventID, k, nanos(st.Provenance.EventTime), string(prov), string(changes), string(targets))
 			if err != nil {
 				return fmt.Errorf("apply: event %s: %w", st.Provenance.EventID, err)
 			}
-			if n, _ := res.RowsAffected(); n > 0 {
-				dirty[id.Key()] = id
+			if n, _ := res.RowsAffected(); n == 0 {
+				continue
 			}
+			if stored == nil {
+				if stored, err = decodeStep(prov, changes, targets); err != nil {
+					return fmt.Errorf("apply: event %s: %w", st.Provenance.EventID, err)
+				}
+			}
+			p.fresh = append(p.fresh, *stored)
 		}
 	}
-	keys := make([]string, 0, len(dirty))
-	for k := range dirty {
-		keys = append(keys, k)
+	keys := make([]string, 0, len(byKey))
+	for k, p := range byKey {
+		if len(p.fresh) > 0 {
+			keys = append(keys, k)
+		}
 	}
 	slices.Sort(keys)
 	if len(keys) == 0 {
@@ -71,7 +96,7 @@ func (s *Store) Apply(ctx context.Context, steps []state.Step) error {
 	}
 	defer rf.close()
 	for _, k := range keys {
-		if err := rf.refold(ctx, dirty[k]); err != nil {
+		if err := rf.refold(ctx, byKey[k]); err != nil {
 			return fmt.Errorf("apply: %w", err)
 		}
 	}
@@ -79,6 +104,29 @@ func (s *Store) Apply(ctx context.Context, steps []state.Step) error {
 		return fmt.Errorf("apply: %w", err)
 	}
 	return nil
+}
+
+// pending is what one Apply brings to one resource.
+type pending struct {
+	id     state.ResourceID
+	before sql.NullInt64 // the latest event time stored before this Apply
+	fresh  []state.Step  // the steps newly stored, as they read back
+}
+
+// decodeStep decodes a step's columns as loadSteps does, so that a step
+// folded on arrival holds the same values (json.Number) as one read back.
+func decodeStep(prov, changes, targets []byte) (*state.Step, error) {
+	var st state.Step
+	if err := unmarshal(prov, &st.Provenance); err != nil {
+		return nil, fmt.Errorf("provenance: %w", err)
+	}
+	if err := unmarshal(changes, &st.Changes); err != nil {
+		return nil, fmt.Errorf("changes: %w", err)
+	}
+	if err := unmarshal(targets, &st.Targets); err != nil {
+		return nil, fmt.Errorf("targets: %w", err)
+	}
+	return &st, nil
 }
 
 // named returns the resources st names, each once, ARN cleared, in order of
@@ -120,24 +168,18 @@ func scanSteps(rows *sql.Rows, k string) ([]state.Step, error) {
 		if err := rows.Scan(&prov, &changes, &targets); err != nil {
 			return nil, err
 		}
-		var st state.Step
-		if err := unmarshal(prov, &st.Provenance); err != nil {
-			return nil, fmt.Errorf("step of %s: provenance: %w", k, err)
+		st, err := decodeStep(prov, changes, targets)
+		if err != nil {
+			return nil, fmt.Errorf("step of %s: %w", k, err)
 		}
-		if err := unmarshal(changes, &st.Changes); err != nil {
-			return nil, fmt.Errorf("step %s of %s: changes: %w", st.Provenance.EventID, k, err)
-		}
-		if err := unmarshal(targets, &st.Targets); err != nil {
-			return nil, fmt.Errorf("step %s of %s: targets: %w", st.Provenance.EventID, k, err)
-		}
-		out = append(out, st)
+		out = append(out, *st)
 	}
 	return out, rows.Err()
 }
 
 // refolder holds the statements of refold, prepared once per transaction.
 type refolder struct {
-	steps, delRevs, insRev, upsertRes, delRes *sql.Stmt
+	steps, delRevs, insRev, upsertRes, delRes, last *sql.Stmt
 }
 
 func prepareRefold(ctx context.Context, tx *sql.Tx) (*refolder, error) {
@@ -155,6 +197,8 @@ func prepareRefold(ctx context.Context, tx *sql.Tx) (*refolder, error) {
 			ON CONFLICT (resource_key) DO UPDATE SET arn = excluded.arn, revision = excluded.revision,
 				updated = excluded.updated, deleted = excluded.deleted`},
 		{&rf.delRes, `DELETE FROM resources WHERE resource_key = ?`},
+		{&rf.last, `SELECT v.number, v.event_time, v.state, v.deleted, r.arn FROM revisions v JOIN resources r USING (resource_key)
+			WHERE v.resource_key = ? ORDER BY v.number DESC LIMIT 1`},
 	} {
 		st, err := tx.PrepareContext(ctx, p.q)
 		if err != nil {
@@ -167,17 +211,27 @@ func prepareRefold(ctx context.Context, tx *sql.Tx) (*refolder, error) {
 }
 
 func (rf *refolder) close() {
-	for _, st := range []*sql.Stmt{rf.steps, rf.delRevs, rf.insRev, rf.upsertRes, rf.delRes} {
+	for _, st := range []*sql.Stmt{rf.steps, rf.delRevs, rf.insRev, rf.upsertRes, rf.delRes, rf.last} {
 		if st != nil {
 			_ = st.Close()
 		}
 	}
 }
 
-// refold folds all the stored steps of id and rewrites its revisions and
-// summary.
-func (rf *refolder) refold(ctx context.Context, id state.ResourceID) error {
-	k := id.Key()
+// refold brings the revisions and summary of p.id up to date with its new
+// steps. When they all come after every step stored before (the usual
+// case: events arrive roughly in order), only they are folded, onto the
+// current revision; otherwise all its stored steps are folded again.
+func (rf *refolder) refold(ctx context.Context, p *pending) error {
+	id, k := p.id, p.id.Key()
+	if p.before.Valid && !slices.ContainsFunc(p.fresh, func(s state.Step) bool {
+		return nanos(s.Provenance.EventTime) <= p.before.Int64 || s.Provenance.EventID == ""
+	}) {
+		done, err := rf.extend(ctx, p)
+		if done || err != nil {
+			return err
+		}
+	}
 	rows, err := rf.steps.QueryContext(ctx, k)
 	if err != nil {
 		return err
@@ -193,7 +247,61 @@ func (rf *refolder) refold(ctx context.Context, id state.ResourceID) error {
 	if _, err := rf.delRevs.ExecContext(ctx, k); err != nil {
 		return err
 	}
-	for _, r := range h.Revisions {
+	return rf.write(ctx, id, h.Resource.ARN, h.Revisions)
+}
+
+// extend folds p.fresh onto the current revision, as Fold would after all
+// the stored steps: a synthetic first step, earlier than every fresh one,
+// restores the current state (or tombstone), and its revision is dropped.
+// It reports false, having written nothing, when there is no revision yet.
+func (rf *refolder) extend(ctx context.Context, p *pending) (bool, error) {
+	k := p.id.Key()
+	var number int
+	var at int64
+	var st []byte
+	var deleted bool
+	var arn string
+	err := rf.last.QueryRowContext(ctx, k).Scan(&number, &at, &st, &deleted, &arn)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	seed := state.Change{Resource: p.id, Op: state.OpDelete}
+	if !deleted {
+		var cur map[string]any
+		if err := unmarshal(st, &cur); err != nil {
+			return false, fmt.Errorf("%s revision %d: %w", k, number, err)
+		}
+		seed = state.Change{Resource: p.id, Op: state.OpPut, Value: cur}
+	}
+	steps := append([]state.Step{{Provenance: state.Provenance{EventTime: time.Unix(0, at).UTC()}, Changes: []state.Change{seed}}}, p.fresh...)
+	h, err := state.Fold(p.id, steps)
+	if err != nil {
+		return false, err
+	}
+	if len(h.Revisions) == 0 || h.Revisions[0].Provenance.EventID != "" {
+		return false, fmt.Errorf("%s: the seed of an extension did not fold first", k)
+	}
+	revs := h.Revisions[1:]
+	for i := range revs {
+		revs[i].Number += number - 1
+	}
+	if arn == "" {
+		arn = h.Resource.ARN
+	}
+	if len(revs) == 0 { // only no-ops and failed calls; they may tell the ARN
+		_, err := rf.upsertRes.ExecContext(ctx, k, p.id.Account, p.id.Region, p.id.Type, p.id.ID, arn, number, at, deleted)
+		return true, err
+	}
+	return true, rf.write(ctx, p.id, arn, revs)
+}
+
+// write inserts revs and points the summary of id at the last one.
+func (rf *refolder) write(ctx context.Context, id state.ResourceID, arn string, revs []state.Revision) error {
+	k := id.Key()
+	for _, r := range revs {
 		prov, err := json.Marshal(r.Provenance)
 		if err != nil {
 			return err
@@ -210,11 +318,11 @@ func (rf *refolder) refold(ctx context.Context, id state.ResourceID) error {
 			return err
 		}
 	}
-	cur := h.Current()
-	if cur == nil {
+	if len(revs) == 0 {
 		_, err := rf.delRes.ExecContext(ctx, k)
 		return err
 	}
-	_, err = rf.upsertRes.ExecContext(ctx, k, id.Account, id.Region, id.Type, id.ID, h.Resource.ARN, cur.Number, nanos(cur.Provenance.EventTime), cur.Deleted)
+	cur := revs[len(revs)-1]
+	_, err := rf.upsertRes.ExecContext(ctx, k, id.Account, id.Region, id.Type, id.ID, arn, cur.Number, nanos(cur.Provenance.EventTime), cur.Deleted)
 	return err
 }
