@@ -3,11 +3,13 @@
 // STRICT tables and embedded migrations.
 //
 // The steps are the source of truth. When an Apply brings new steps for a
-// resource, its whole history is folded again from all its stored steps
-// (state.Fold), so that out-of-order and repeated arrival give the same
-// history as a fold of everything at once, and the revisions and the
-// resource's summary are rewritten, in the same transaction. At and List
-// read those materialised revisions; History folds the stored steps.
+// resource, its revisions and summary are brought up to date in the same
+// transaction: when the new steps all come after every step stored for it
+// (events arriving in order, the usual case), they are folded onto its
+// current revision; otherwise its whole history is folded again from all
+// its stored steps (state.Fold). Either way out-of-order and repeated
+// arrival give the same history as a fold of everything at once. At and
+// List read the materialised revisions; History folds the stored steps.
 package sqlitestate
 
 import (

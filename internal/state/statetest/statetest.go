@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -41,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) state.Store) {
 		{"ApplyHistory", testApplyHistory},
 		{"Duplicates", testDuplicates},
 		{"OutOfOrder", testOutOfOrder},
+		{"InOrder", testInOrder},
 		{"At", testAt},
 		{"List", testList},
 		{"MultiResource", testMultiResource},
@@ -229,6 +231,28 @@ func testOutOfOrder(t *testing.T, open func(t *testing.T) state.Store) {
 				in = in[n:]
 			}
 			CheckHistories(t, s, base)
+		})
+	}
+}
+
+// testInOrder applies the fixture, then the corpus, one step at a time in
+// event order, the way a live stream mostly brings them.
+func testInOrder(t *testing.T, open func(t *testing.T) state.Store) {
+	for _, c := range []struct {
+		name  string
+		steps func(t testing.TB) []state.Step
+	}{{"Fixture", func(testing.TB) []state.Step { return Steps() }}, {"Corpus", CorpusSteps}} {
+		t.Run(c.name, func(t *testing.T) {
+			s := fresh(t, open)
+			steps := c.steps(t)
+			in := append([]state.Step(nil), steps...)
+			sort.SliceStable(in, func(a, b int) bool {
+				return in[a].Provenance.EventTime.Before(in[b].Provenance.EventTime)
+			})
+			for i := range in {
+				apply(t, s, in[i:i+1])
+			}
+			CheckHistories(t, s, steps)
 		})
 	}
 }
