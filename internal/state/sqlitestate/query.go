@@ -29,6 +29,10 @@ func (s *Store) History(ctx context.Context, id state.ResourceID) (*state.Histor
 	return &h, nil
 }
 
+// atQuery reads the revision of a resource in force at a time.
+const atQuery = `SELECT number, provenance, state, diff, deleted FROM revisions
+	WHERE resource_key = ? AND event_time <= ? ORDER BY number DESC LIMIT 1`
+
 // At reads the materialised revision of id in force at t.
 func (s *Store) At(ctx context.Context, id state.ResourceID, t time.Time) (*state.Revision, error) {
 	at := int64(math.MaxInt64)
@@ -37,8 +41,7 @@ func (s *Store) At(ctx context.Context, id state.ResourceID, t time.Time) (*stat
 	}
 	var r state.Revision
 	var prov, st, diff []byte
-	err := s.r.QueryRowContext(ctx, `SELECT number, provenance, state, diff, deleted FROM revisions
-		WHERE resource_key = ? AND event_time <= ? ORDER BY number DESC LIMIT 1`, id.Key(), at).
+	err := s.at.QueryRowContext(ctx, id.Key(), at).
 		Scan(&r.Number, &prov, &st, &diff, &r.Deleted)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%s at %s: %w", id, t.Format(time.RFC3339), state.ErrNotFound)

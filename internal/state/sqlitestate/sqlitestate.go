@@ -45,6 +45,7 @@ type Store struct {
 	path string
 	w    *sql.DB
 	r    *sql.DB
+	at   *sql.Stmt // At's query, prepared on the read pool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -101,7 +102,7 @@ func open(ctx context.Context, path string) (*Store, error) {
 	}
 	s.r.SetMaxOpenConns(readConns)
 	s.r.SetMaxIdleConns(readConns)
-	if err := s.r.PingContext(ctx); err != nil {
+	if s.at, err = s.r.PrepareContext(ctx, atQuery); err != nil {
 		return nil, errors.Join(err, s.r.Close(), s.w.Close())
 	}
 	return s, nil
@@ -137,7 +138,7 @@ func (s *Store) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		_, _ = s.w.ExecContext(ctx, "PRAGMA optimize") // best effort
-		if err := errors.Join(s.r.Close(), s.w.Close()); err != nil {
+		if err := errors.Join(s.at.Close(), s.r.Close(), s.w.Close()); err != nil {
 			s.closeErr = fmt.Errorf("close state store %s: %w", s.path, err)
 		}
 	})
