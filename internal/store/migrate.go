@@ -1,8 +1,6 @@
 package store
 
 import (
-	"context"
-	"database/sql"
 	"embed"
 	"io/fs"
 
@@ -28,9 +26,4 @@ func migrationFS() fs.FS {
 		panic(err) // the embed pattern guarantees the directory
 	}
 	return sub
-}
-
-// migrate brings db up to the last migration of fsys (see sqlitedb.Migrate).
-func migrate(ctx context.Context, db *sql.DB, fsys fs.FS) error {
-	return sqlitedb.Migrate(ctx, db, fsys)
 }

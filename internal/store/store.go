@@ -32,23 +32,11 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
-	"net/url"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"github.com/trailwarden/trailwarden/internal/sqlitedb"
 )
-
-// readConns bounds the read-only pool. Reads are short; a few are enough to
-// let a query API and a dispatcher read while a scan writes.
-const readConns = 4
-
-// busyTimeout is how long a statement waits for a lock held by another
-// process (say, `trailwarden query` while a daemon writes) before failing.
-const busyTimeout = 5 * time.Second
 
 // SQLite is the store, in one SQLite file. It is safe for concurrent use by
 // several goroutines, and several processes may open the same file.
@@ -75,92 +63,15 @@ func Open(ctx context.Context, path string) (*SQLite, error) {
 }
 
 func open(ctx context.Context, path string, migrations fs.FS) (*SQLite, error) {
-	if path == "" {
-		return nil, errors.New("empty path")
-	}
-	abs, err := filepath.Abs(path)
+	db, err := sqlitedb.Open(ctx, path, migrations)
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Dir(abs), 0o750); err != nil {
-		return nil, err
-	}
-	// Create the file ourselves so that it, and the -wal and -shm files that
-	// SQLite gives the same mode, are private: findings name principals and IPs.
-	if f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
-		if err := f.Close(); err != nil {
-			return nil, err
-		}
-	} else if !errors.Is(err, fs.ErrExist) {
-		return nil, err
-	}
-
-	s := &SQLite{path: abs, now: time.Now}
-	if s.w, err = sql.Open("sqlite", dsn(abs, false)); err != nil {
-		return nil, err
-	}
-	s.w.SetMaxOpenConns(1)
-	s.w.SetMaxIdleConns(1)
-	s.w.SetConnMaxLifetime(0)
-	s.w.SetConnMaxIdleTime(0)
-	if err := s.checkWAL(ctx); err != nil {
-		return nil, errors.Join(err, s.w.Close())
-	}
-	if err := migrate(ctx, s.w, migrations); err != nil {
-		return nil, errors.Join(err, s.w.Close())
-	}
-
-	if s.r, err = sql.Open("sqlite", dsn(abs, true)); err != nil {
-		return nil, errors.Join(err, s.w.Close())
-	}
-	s.r.SetMaxOpenConns(readConns)
-	s.r.SetMaxIdleConns(readConns)
-	if err := s.r.PingContext(ctx); err != nil {
-		return nil, errors.Join(err, s.r.Close(), s.w.Close())
-	}
-	return s, nil
+	return &SQLite{path: db.Path, now: time.Now, w: db.W, r: db.R}, nil
 }
 
-// checkWAL fails when SQLite could not switch the file to WAL (on some network
-// file systems it silently keeps the old journal), since readers would then
-// block the writer.
-func (s *SQLite) checkWAL(ctx context.Context) error {
-	var mode string
-	if err := s.w.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
-		return err
-	}
-	if !strings.EqualFold(mode, "wal") {
-		return fmt.Errorf("journal mode is %q, want wal (is the file on a network file system?)", mode)
-	}
-	return nil
-}
-
-// dsn returns the driver's data source name for the file at the absolute path
-// abs. Every connection gets the same pragmas; the writer begins its
-// transactions IMMEDIATE so that a write lock is taken up front (no deadlock
-// between two processes upgrading a read lock), and readers are query-only.
-func dsn(abs string, readOnly bool) string {
-	q := url.Values{}
-	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Add("_pragma", "foreign_keys(1)")
-	q.Add("_pragma", "journal_size_limit(67108864)")
-	q.Add("_pragma", "cache_size(-16384)") // KiB
-	q.Add("_pragma", "temp_store(MEMORY)")
-	if readOnly {
-		q.Add("_pragma", "query_only(1)")
-	} else {
-		q.Set("_txlock", "immediate")
-	}
-	p := filepath.ToSlash(abs)
-	if !strings.HasPrefix(p, "/") {
-		p = "/" + p // a Windows drive path: file:///C:/...
-	}
-	// A URI, so that '?', '#' and '%' in the path are escaped, not parsed.
-	u := url.URL{Scheme: "file", Path: p, RawQuery: q.Encode()}
-	return u.String()
-}
+// dsn returns the driver's data source name (see sqlitedb.DSN).
+func dsn(abs string, readOnly bool) string { return sqlitedb.DSN(abs, readOnly) }
 
 // Path returns the absolute path of the database file.
 func (s *SQLite) Path() string { return s.path }

@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -209,72 +207,6 @@ func TestSchemaTooNew(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}
-	}
-}
-
-func TestMigrate(t *testing.T) {
-	ok1 := &fstest.MapFile{Data: []byte("CREATE TABLE a (x INTEGER);")}
-	ok2 := &fstest.MapFile{Data: []byte("CREATE TABLE b (x INTEGER); INSERT INTO b VALUES (1);")}
-	bad2 := &fstest.MapFile{Data: []byte("CREATE TABLE b (x INTEGER); INSERT INTO nowhere VALUES (1);")}
-
-	type step struct {
-		fsys    fstest.MapFS
-		wantErr string // "" for success
-		want    []int  // versions recorded afterwards
-	}
-	for _, tc := range []struct {
-		name  string
-		steps []step
-	}{
-		{"fresh file", []step{
-			{fstest.MapFS{"0001_a.sql": ok1, "0002_b.sql": ok2}, "", []int{1, 2}},
-		}},
-		{"one at a time", []step{
-			{fstest.MapFS{"0001_a.sql": ok1}, "", []int{1}},
-			{fstest.MapFS{"0001_a.sql": ok1, "0002_b.sql": ok2}, "", []int{1, 2}},
-			{fstest.MapFS{"0001_a.sql": ok1, "0002_b.sql": ok2}, "", []int{1, 2}},
-		}},
-		{"failed migration rolls back alone", []step{
-			{fstest.MapFS{"0001_a.sql": ok1, "0002_b.sql": bad2}, "0002_b: SQL logic error: no such table: nowhere", []int{1}},
-			{fstest.MapFS{"0001_a.sql": ok1, "0002_b.sql": ok2}, "", []int{1, 2}},
-		}},
-		{"newer file", []step{
-			{fstest.MapFS{"0001_a.sql": ok1, "0002_b.sql": ok2}, "", []int{1, 2}},
-			{fstest.MapFS{"0001_a.sql": ok1}, "the file is at version 0002 (b), this binary knows up to 0001", []int{1, 2}},
-		}},
-		{"applied migration renamed", []step{
-			{fstest.MapFS{"0001_a.sql": ok1}, "", []int{1}},
-			{fstest.MapFS{"0001_z.sql": ok1}, "applied migration 0001_a is not this binary's 0001_z", []int{1}},
-		}},
-		{"bad name", []step{
-			{fstest.MapFS{"1_a.sql": ok1}, "migration 1_a.sql: name is not NNNN_name.sql", nil},
-		}},
-		{"gap", []step{
-			{fstest.MapFS{"0001_a.sql": ok1, "0003_c.sql": ok2}, "migration 0003_c.sql: want version 0002 next", nil},
-		}},
-		{"none", []step{
-			{fstest.MapFS{}, "no migrations", nil},
-		}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "t.db")
-			for i, st := range tc.steps {
-				s, err := open(t.Context(), path, st.fsys)
-				switch {
-				case st.wantErr == "" && err != nil:
-					t.Fatalf("step %d: %v", i, err)
-				case st.wantErr != "" && (err == nil || !strings.Contains(err.Error(), st.wantErr)):
-					t.Fatalf("step %d: error %v, want one containing %q", i, err, st.wantErr)
-				case err == nil:
-					if err := s.Close(); err != nil {
-						t.Fatal(err)
-					}
-				}
-				if got := appliedVersions(t, path); !slices.Equal(got, st.want) {
-					t.Errorf("step %d: versions %v, want %v", i, got, st.want)
-				}
-			}
-		})
 	}
 }
 

@@ -1,10 +1,7 @@
 package sqlitestate
 
 import (
-	"context"
-	"database/sql"
 	"embed"
-	"io/fs"
 
 	"github.com/trailwarden/trailwarden/internal/sqlitedb"
 )
@@ -18,12 +15,3 @@ var ErrSchemaTooNew = sqlitedb.ErrSchemaTooNew
 //
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
-
-// migrate brings db up to the last migration (see sqlitedb.Migrate).
-func migrate(ctx context.Context, db *sql.DB) error {
-	fsys, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		return err
-	}
-	return sqlitedb.Migrate(ctx, db, fsys)
-}

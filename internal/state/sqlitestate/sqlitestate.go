@@ -19,22 +19,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
-	"net/url"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/trailwarden/trailwarden/internal/sqlitedb"
 	"github.com/trailwarden/trailwarden/internal/state"
-
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
-)
-
-const (
-	readConns   = 4
-	busyTimeout = 5 * time.Second
 )
 
 var _ state.Store = (*Store)(nil)
@@ -62,71 +53,19 @@ func Open(ctx context.Context, path string) (*Store, error) {
 }
 
 func open(ctx context.Context, path string) (*Store, error) {
-	if path == "" {
-		return nil, errors.New("empty path")
-	}
-	abs, err := filepath.Abs(path)
+	fsys, err := fs.Sub(migrationFiles, "migrations")
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Dir(abs), 0o750); err != nil {
+	db, err := sqlitedb.Open(ctx, path, fsys)
+	if err != nil {
 		return nil, err
 	}
-	// Private, like the -wal and -shm files SQLite creates with its mode.
-	if f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
-		if err := f.Close(); err != nil {
-			return nil, err
-		}
-	} else if !errors.Is(err, os.ErrExist) {
-		return nil, err
-	}
-	s := &Store{path: abs}
-	if s.w, err = sql.Open("sqlite", dsn(abs, false)); err != nil {
-		return nil, err
-	}
-	s.w.SetMaxOpenConns(1)
-	s.w.SetMaxIdleConns(1)
-	s.w.SetConnMaxLifetime(0)
-	var mode string
-	if err := s.w.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
-		return nil, errors.Join(err, s.w.Close())
-	}
-	if !strings.EqualFold(mode, "wal") {
-		return nil, errors.Join(fmt.Errorf("journal mode is %q, want wal", mode), s.w.Close())
-	}
-	if err := migrate(ctx, s.w); err != nil {
-		return nil, errors.Join(err, s.w.Close())
-	}
-	if s.r, err = sql.Open("sqlite", dsn(abs, true)); err != nil {
-		return nil, errors.Join(err, s.w.Close())
-	}
-	s.r.SetMaxOpenConns(readConns)
-	s.r.SetMaxIdleConns(readConns)
+	s := &Store{path: db.Path, w: db.W, r: db.R}
 	if s.at, err = s.r.PrepareContext(ctx, atQuery); err != nil {
 		return nil, errors.Join(err, s.r.Close(), s.w.Close())
 	}
 	return s, nil
-}
-
-// dsn is the driver's data source name: the same pragmas on every
-// connection; the writer begins IMMEDIATE, readers are query-only.
-func dsn(abs string, readOnly bool) string {
-	q := url.Values{}
-	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Add("_pragma", "cache_size(-16384)")
-	q.Add("_pragma", "temp_store(MEMORY)")
-	if readOnly {
-		q.Add("_pragma", "query_only(1)")
-	} else {
-		q.Set("_txlock", "immediate")
-	}
-	p := filepath.ToSlash(abs)
-	if !strings.HasPrefix(p, "/") {
-		p = "/" + p
-	}
-	return (&url.URL{Scheme: "file", Path: p, RawQuery: q.Encode()}).String()
 }
 
 // Path returns the absolute path of the database file.
