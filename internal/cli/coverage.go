@@ -96,6 +96,18 @@ func storePath(flag string, cfg *config.Config) string {
 	return filepath.Join(stateDir(), "trailwarden.db")
 }
 
+// stateStorePath is the resource state store a command uses: the flag's,
+// the config's, else state.db beside the findings store.
+func stateStorePath(flag string, cfg *config.Config) string {
+	switch {
+	case flag != "":
+		return flag
+	case cfg.StateStore != "":
+		return cfg.StateStore
+	}
+	return filepath.Join(filepath.Dir(storePath("", cfg)), "state.db")
+}
+
 // reportedAs returns the id of the finding that reported a silence
 // overlapping si, or "".
 func reportedAs(si coverage.Silence, reported []store.ReportedSilence) string {

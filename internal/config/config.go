@@ -30,6 +30,9 @@ type Config struct {
 	Outputs []output.Config `yaml:"outputs"`
 	// Store is the SQLite file for findings and checkpoints.
 	Store string `yaml:"store"`
+	// StateStore is the SQLite file of the resource state and its history
+	// (default: state.db beside Store).
+	StateStore string `yaml:"state_store"`
 	// DeadLetter is the JSON Lines file for undeliverable findings and quarantined records.
 	DeadLetter string `yaml:"dead_letter"`
 	// Coverage tunes delivery coverage.
@@ -104,6 +107,9 @@ func Load(path string) (*Config, error) {
 	dir := filepath.Dir(path)
 	for i, d := range c.RulesDirs {
 		c.RulesDirs[i] = resolve(dir, d)
+	}
+	if c.StateStore != "" {
+		c.StateStore = resolve(dir, c.StateStore)
 	}
 	if c.Store != "" {
 		c.Store = resolve(dir, c.Store)
