@@ -157,3 +157,32 @@ type Step struct {
 	// call), so that FoldAll can put it in their timelines.
 	Targets []ResourceID `json:"targets,omitempty"`
 }
+
+// Applied is what one newly recorded event did to one resource: the
+// revision it made, and the revision before it. Store.Apply returns one per
+// revision its new steps made, so that the pipeline can hand them to rules
+// as change events. A duplicate event, a failed call and a call that left
+// the state as it was make none. When an event arrives late, between
+// revisions already recorded, its Applied says what it did at its own
+// time; the later revisions are re-folded but not reported again.
+type Applied struct {
+	Resource ResourceID `json:"resource"` // with the ARN, where known
+	// Before is the revision in force before the event; nil when the event
+	// created the resource. After a deletion it is the tombstone.
+	Before *Revision `json:"before,omitempty"`
+	After  Revision  `json:"after"`
+}
+
+// AppliedIn returns the Applied of each revision of revs whose event fresh
+// reports, in order. prev is the revision before revs[0] (nil when revs
+// starts the history).
+func AppliedIn(id ResourceID, revs []Revision, prev *Revision, fresh func(eventID string) bool) []Applied {
+	var out []Applied
+	for i := range revs {
+		if fresh(revs[i].Provenance.EventID) {
+			out = append(out, Applied{Resource: id, Before: prev, After: revs[i]})
+		}
+		prev = &revs[i]
+	}
+	return out
+}

@@ -21,7 +21,10 @@ type Store interface {
 	// error, none. It is idempotent per event id and resource: a second
 	// Apply of an event already recorded for a resource changes nothing
 	// (the first copy wins). Apply does not retain or modify steps.
-	Apply(ctx context.Context, steps []Step) error
+	//
+	// It returns what the new steps did (see Applied), ordered by resource
+	// key, then revision number; nothing for a duplicate.
+	Apply(ctx context.Context, steps []Step) ([]Applied, error)
 	// History returns everything known about id (ARN ignored); ErrNotFound
 	// when no step names it.
 	History(ctx context.Context, id ResourceID) (*History, error)

@@ -15,24 +15,32 @@ import (
 // Apply records steps in one transaction and refolds every resource that
 // got a new step. A step is stored once per resource its changes or targets
 // name; a step naming none is ignored, as FoldAll ignores it.
-func (s *Store) Apply(ctx context.Context, steps []state.Step) error {
+func (s *Store) Apply(ctx context.Context, steps []state.Step) ([]state.Applied, error) {
 	if len(steps) == 0 {
-		return nil
+		return nil, nil
 	}
+	applied, err := s.apply(ctx, steps)
+	if err != nil {
+		return nil, fmt.Errorf("apply: %w", err)
+	}
+	return applied, nil
+}
+
+func (s *Store) apply(ctx context.Context, steps []state.Step) ([]state.Applied, error) {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("apply: %w", err)
+		return nil, err
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	ins, err := tx.PrepareContext(ctx, `INSERT INTO steps (event_id, resource_key, event_time, provenance, changes, targets)
 		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, resource_key) DO NOTHING`)
 	if err != nil {
-		return fmt.Errorf("apply: %w", err)
+		return nil, err
 	}
 	defer ins.Close()
 	maxTime, err := tx.PrepareContext(ctx, `SELECT MAX(event_time) FROM steps WHERE resource_key = ?`)
 	if err != nil {
-		return fmt.Errorf("apply: %w", err)
+		return nil, err
 	}
 	defer maxTime.Close()
 	byKey := map[string]*pending{}
@@ -44,15 +52,15 @@ func (s *Store) Apply(ctx context.Context, steps []state.Step) error {
 		}
 		prov, err := json.Marshal(st.Provenance)
 		if err != nil {
-			return fmt.Errorf("apply: event %s: %w", st.Provenance.EventID, err)
+			return nil, fmt.Errorf("event %s: %w", st.Provenance.EventID, err)
 		}
 		changes, err := json.Marshal(st.Changes)
 		if err != nil {
-			return fmt.Errorf("apply: event %s: %w", st.Provenance.EventID, err)
+			return nil, fmt.Errorf("event %s: %w", st.Provenance.EventID, err)
 		}
 		targets, err := json.Marshal(st.Targets)
 		if err != nil {
-			return fmt.Errorf("apply: event %s: %w", st.Provenance.EventID, err)
+			return nil, fmt.Errorf("event %s: %w", st.Provenance.EventID, err)
 		}
 		var stored *state.Step // st as it reads back from the table
 		for _, id := range ids {
@@ -61,20 +69,20 @@ func (s *Store) Apply(ctx context.Context, steps []state.Step) error {
 			if p == nil {
 				p = &pending{id: id}
 				if err := maxTime.QueryRowContext(ctx, k).Scan(&p.before); err != nil {
-					return fmt.Errorf("apply: %w", err)
+					return nil, err
 				}
 				byKey[k] = p
 			}
 			res, err := ins.ExecContext(ctx, st.Provenance.EventID, k, nanos(st.Provenance.EventTime), string(prov), string(changes), string(targets))
 			if err != nil {
-				return fmt.Errorf("apply: event %s: %w", st.Provenance.EventID, err)
+				return nil, fmt.Errorf("event %s: %w", st.Provenance.EventID, err)
 			}
 			if n, _ := res.RowsAffected(); n == 0 {
 				continue
 			}
 			if stored == nil {
 				if stored, err = decodeStep(prov, changes, targets); err != nil {
-					return fmt.Errorf("apply: event %s: %w", st.Provenance.EventID, err)
+					return nil, fmt.Errorf("event %s: %w", st.Provenance.EventID, err)
 				}
 			}
 			p.fresh = append(p.fresh, *stored)
@@ -88,22 +96,25 @@ func (s *Store) Apply(ctx context.Context, steps []state.Step) error {
 	}
 	slices.Sort(keys)
 	if len(keys) == 0 {
-		return nil // nothing new: all duplicates
+		return nil, nil // nothing new: all duplicates
 	}
 	rf, err := prepareRefold(ctx, tx)
 	if err != nil {
-		return fmt.Errorf("apply: %w", err)
+		return nil, err
 	}
 	defer rf.close()
+	var applied []state.Applied
 	for _, k := range keys {
-		if err := rf.refold(ctx, byKey[k]); err != nil {
-			return fmt.Errorf("apply: %w", err)
+		a, err := rf.refold(ctx, byKey[k])
+		if err != nil {
+			return nil, err
 		}
+		applied = append(applied, a...)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("apply: %w", err)
+		return nil, err
 	}
-	return nil
+	return applied, nil
 }
 
 // pending is what one Apply brings to one resource.
@@ -197,7 +208,7 @@ func prepareRefold(ctx context.Context, tx *sql.Tx) (*refolder, error) {
 			ON CONFLICT (resource_key) DO UPDATE SET arn = excluded.arn, revision = excluded.revision,
 				updated = excluded.updated, deleted = excluded.deleted`},
 		{&rf.delRes, `DELETE FROM resources WHERE resource_key = ?`},
-		{&rf.last, `SELECT v.number, v.event_time, v.state, v.deleted, r.arn FROM revisions v JOIN resources r USING (resource_key)
+		{&rf.last, `SELECT v.number, v.event_time, v.provenance, v.state, v.diff, v.deleted, r.arn FROM revisions v JOIN resources r USING (resource_key)
 			WHERE v.resource_key = ? ORDER BY v.number DESC LIMIT 1`},
 	} {
 		st, err := tx.PrepareContext(ctx, p.q)
@@ -219,83 +230,106 @@ func (rf *refolder) close() {
 }
 
 // refold brings the revisions and summary of p.id up to date with its new
-// steps. When they all come after every step stored before (the usual
-// case: events arrive roughly in order), only they are folded, onto the
-// current revision; otherwise all its stored steps are folded again.
-func (rf *refolder) refold(ctx context.Context, p *pending) error {
+// steps and returns what they did. When they all come after every step
+// stored before (the usual case: events arrive roughly in order), only they
+// are folded, onto the current revision; otherwise all its stored steps are
+// folded again.
+func (rf *refolder) refold(ctx context.Context, p *pending) ([]state.Applied, error) {
 	id, k := p.id, p.id.Key()
 	if p.before.Valid && !slices.ContainsFunc(p.fresh, func(s state.Step) bool {
 		return nanos(s.Provenance.EventTime) <= p.before.Int64 || s.Provenance.EventID == ""
 	}) {
-		done, err := rf.extend(ctx, p)
+		applied, done, err := rf.extend(ctx, p)
 		if done || err != nil {
-			return err
+			return applied, err
 		}
 	}
 	rows, err := rf.steps.QueryContext(ctx, k)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	steps, err := scanSteps(rows, k)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	h, err := state.Fold(id, steps)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := rf.delRevs.ExecContext(ctx, k); err != nil {
-		return err
+		return nil, err
 	}
-	return rf.write(ctx, id, h.Resource.ARN, h.Revisions)
+	if err := rf.write(ctx, id, h.Resource.ARN, h.Revisions); err != nil {
+		return nil, err
+	}
+	return state.AppliedIn(h.Resource, h.Revisions, nil, p.isFresh), nil
+}
+
+// isFresh reports whether the event is one of p's new steps.
+func (p *pending) isFresh(eventID string) bool {
+	return slices.ContainsFunc(p.fresh, func(s state.Step) bool { return s.Provenance.EventID == eventID })
 }
 
 // extend folds p.fresh onto the current revision, as Fold would after all
 // the stored steps: a synthetic first step, earlier than every fresh one,
 // restores the current state (or tombstone), and its revision is dropped.
 // It reports false, having written nothing, when there is no revision yet.
-func (rf *refolder) extend(ctx context.Context, p *pending) (bool, error) {
+func (rf *refolder) extend(ctx context.Context, p *pending) ([]state.Applied, bool, error) {
 	k := p.id.Key()
-	var number int
+	var last state.Revision
 	var at int64
-	var st []byte
-	var deleted bool
+	var prov, st, diff []byte
 	var arn string
-	err := rf.last.QueryRowContext(ctx, k).Scan(&number, &at, &st, &deleted, &arn)
+	err := rf.last.QueryRowContext(ctx, k).Scan(&last.Number, &at, &prov, &st, &diff, &last.Deleted, &arn)
 	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
+		return nil, false, nil
 	}
 	if err != nil {
-		return false, err
+		return nil, false, err
+	}
+	if err := decodeRevision(&last, prov, st, diff); err != nil {
+		return nil, false, fmt.Errorf("%s revision %d: %w", k, last.Number, err)
 	}
 	seed := state.Change{Resource: p.id, Op: state.OpDelete}
-	if !deleted {
-		var cur map[string]any
-		if err := unmarshal(st, &cur); err != nil {
-			return false, fmt.Errorf("%s revision %d: %w", k, number, err)
-		}
-		seed = state.Change{Resource: p.id, Op: state.OpPut, Value: cur}
+	if !last.Deleted {
+		seed = state.Change{Resource: p.id, Op: state.OpPut, Value: last.State}
 	}
 	steps := append([]state.Step{{Provenance: state.Provenance{EventTime: time.Unix(0, at).UTC()}, Changes: []state.Change{seed}}}, p.fresh...)
 	h, err := state.Fold(p.id, steps)
 	if err != nil {
-		return false, err
+		return nil, false, err
 	}
 	if len(h.Revisions) == 0 || h.Revisions[0].Provenance.EventID != "" {
-		return false, fmt.Errorf("%s: the seed of an extension did not fold first", k)
+		return nil, false, fmt.Errorf("%s: the seed of an extension did not fold first", k)
 	}
 	revs := h.Revisions[1:]
 	for i := range revs {
-		revs[i].Number += number - 1
+		revs[i].Number += last.Number - 1
 	}
 	if arn == "" {
 		arn = h.Resource.ARN
 	}
 	if len(revs) == 0 { // only no-ops and failed calls; they may tell the ARN
-		_, err := rf.upsertRes.ExecContext(ctx, k, p.id.Account, p.id.Region, p.id.Type, p.id.ID, arn, number, at, deleted)
-		return true, err
+		_, err := rf.upsertRes.ExecContext(ctx, k, p.id.Account, p.id.Region, p.id.Type, p.id.ID, arn, last.Number, at, last.Deleted)
+		return nil, true, err
 	}
-	return true, rf.write(ctx, p.id, arn, revs)
+	if err := rf.write(ctx, p.id, arn, revs); err != nil {
+		return nil, true, err
+	}
+	id := p.id
+	id.ARN = arn
+	return state.AppliedIn(id, revs, &last, p.isFresh), true, nil
+}
+
+// decodeRevision fills r from its stored columns, as At reads them.
+func decodeRevision(r *state.Revision, prov, st, diff []byte) error {
+	if err := unmarshal(prov, &r.Provenance); err != nil {
+		return err
+	}
+	if err := unmarshal(st, &r.State); err != nil {
+		return err
+	}
+	return unmarshal(diff, &r.Diff)
 }
 
 // write inserts revs and points the summary of id at the last one.

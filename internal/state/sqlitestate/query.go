@@ -49,13 +49,7 @@ func (s *Store) At(ctx context.Context, id state.ResourceID, t time.Time) (*stat
 	if err != nil {
 		return nil, fmt.Errorf("%s at %s: %w", id, t.Format(time.RFC3339), err)
 	}
-	if err := unmarshal(prov, &r.Provenance); err != nil {
-		return nil, fmt.Errorf("%s revision %d: %w", id, r.Number, err)
-	}
-	if err := unmarshal(st, &r.State); err != nil {
-		return nil, fmt.Errorf("%s revision %d: %w", id, r.Number, err)
-	}
-	if err := unmarshal(diff, &r.Diff); err != nil {
+	if err := decodeRevision(&r, prov, st, diff); err != nil {
 		return nil, fmt.Errorf("%s revision %d: %w", id, r.Number, err)
 	}
 	return &r, nil

@@ -88,7 +88,7 @@ func BenchmarkApply(b *testing.B) {
 	n := 0
 	start := time.Now()
 	for b.Loop() {
-		if err := s.Apply(ctx, benchSteps(n, batch, resources)); err != nil {
+		if _, err := s.Apply(ctx, benchSteps(n, batch, resources)); err != nil {
 			b.Fatal(err)
 		}
 		n += batch
@@ -104,7 +104,7 @@ func BenchmarkAt(b *testing.B) {
 	ctx := context.Background()
 	const resources, total = 1000, 10000
 	for i := 0; i < total; i += 500 {
-		if err := s.Apply(ctx, benchSteps(i, 500, resources)); err != nil {
+		if _, err := s.Apply(ctx, benchSteps(i, 500, resources)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -130,13 +130,13 @@ func BenchmarkApplyHot(b *testing.B) {
 	defer s.Close()
 	ctx := context.Background()
 	const pre = 2000
-	if err := s.Apply(ctx, benchSteps(0, pre, 1)); err != nil {
+	if _, err := s.Apply(ctx, benchSteps(0, pre, 1)); err != nil {
 		b.Fatal(err)
 	}
 	n := pre
 	start := time.Now()
 	for b.Loop() {
-		if err := s.Apply(ctx, benchSteps(n, 1, 1)); err != nil {
+		if _, err := s.Apply(ctx, benchSteps(n, 1, 1)); err != nil {
 			b.Fatal(err)
 		}
 		n++

@@ -37,7 +37,7 @@ func testApplyHistory(t *testing.T, open func(t *testing.T) state.Store) {
 	if !errors.Is(err, state.ErrNotFound) {
 		t.Errorf("History of an unknown resource: %v, want ErrNotFound", err)
 	}
-	if err := s.Apply(context.Background(), nil); err != nil {
+	if _, err := s.Apply(context.Background(), nil); err != nil {
 		t.Errorf("Apply(nil): %v", err)
 	}
 }

@@ -36,7 +36,7 @@ func testAtomicBatch(t *testing.T, open func(t *testing.T) state.Store) {
 	steps := Steps()
 	apply(t, s, steps[:2])
 	bad := mk("bad", 60, state.Change{Resource: Inst, Op: state.OpSet}) // empty path
-	if err := s.Apply(context.Background(), append(append([]state.Step(nil), steps[2:]...), bad)); err == nil {
+	if _, err := s.Apply(context.Background(), append(append([]state.Step(nil), steps[2:]...), bad)); err == nil {
 		t.Fatal("Apply of a batch with an unfoldable step succeeded")
 	}
 	CheckHistories(t, s, steps[:2])
@@ -77,7 +77,7 @@ func testConcurrent(t *testing.T, open func(t *testing.T) state.Store) {
 			rng.Shuffle(len(in), func(a, b int) { in[a], in[b] = in[b], in[a] })
 			for len(in) > 0 {
 				n := 1 + rng.IntN(min(len(in), 3))
-				if err := s.Apply(context.Background(), in[:n]); err != nil {
+				if _, err := s.Apply(context.Background(), in[:n]); err != nil {
 					errs <- err
 					return
 				}
@@ -127,7 +127,7 @@ func testCancelled(t *testing.T, open func(t *testing.T) state.Store) {
 	s := fresh(t, open)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := s.Apply(ctx, Steps()); err == nil {
+	if _, err := s.Apply(ctx, Steps()); err == nil {
 		t.Fatal("Apply with a cancelled context succeeded")
 	}
 	if rs, err := s.List(context.Background(), state.Filter{IncludeDeleted: true}); err != nil || len(rs) != 0 {

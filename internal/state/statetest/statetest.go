@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) state.Store) {
 		{"Concurrent", testConcurrent},
 		{"Reopen", testReopen},
 		{"Cancelled", testCancelled},
+		{"Applied", testApplied},
 		{"Corpus", testCorpus},
 	}
 	for _, tc := range tests {
@@ -128,7 +129,7 @@ func checkAt(t *testing.T, s state.Store, h state.History) {
 
 func apply(t *testing.T, s state.Store, steps []state.Step) {
 	t.Helper()
-	if err := s.Apply(context.Background(), steps); err != nil {
+	if _, err := s.Apply(context.Background(), steps); err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
 }
