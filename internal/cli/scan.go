@@ -26,6 +26,8 @@ import (
 	"github.com/trailwarden/trailwarden/internal/output"
 	"github.com/trailwarden/trailwarden/internal/rule"
 	"github.com/trailwarden/trailwarden/internal/scan"
+	"github.com/trailwarden/trailwarden/internal/state"
+	"github.com/trailwarden/trailwarden/internal/state/sqlitestate"
 	"github.com/trailwarden/trailwarden/internal/store"
 )
 
@@ -39,6 +41,8 @@ type ScanCmd struct {
 	FailOn      string        `help:"Exit 1 when a finding of this severity or above is detected." default:"high" enum:"info,low,medium,high,critical,never"`
 	Store       string        `help:"SQLite file for findings and checkpoints (default: the config's, else ~/.local/state/trailwarden/trailwarden.db)." type:"path"`
 	NoStore     bool          `help:"No checkpoints and no finding history (one-off forensics); undeliverable findings still go to the dead-letter file."`
+	State       string        `help:"SQLite file of the resource state and its history (default: the config's state_store, else state.db beside the store)." type:"path"`
+	NoState     bool          `help:"Do not keep the resource state (on by default, off with --no-store unless --state names a file)."`
 	Rescan      bool          `help:"Read files again even when a checkpoint says they were read."`
 	DeadLetter  string        `help:"Dead-letter file for undeliverable findings and rejected records (default: beside the store)." type:"path"`
 	SilentAfter time.Duration `help:"Report an account × region whose log files (in the AWS key layout) show no events for longer than this (default: the config's coverage.silent_after, else 1h)."`
@@ -94,7 +98,7 @@ func (c *ScanCmd) Run(g *Globals) error {
 	if err != nil {
 		return &exitError{ExitError, err}
 	}
-	if sum.InputErrors > 0 || sum.RuleErrors > 0 {
+	if sum.InputErrors > 0 || sum.RuleErrors > 0 || sum.StateErrors > 0 {
 		// Unread input or unevaluated rules: the scan is incomplete, whatever it found.
 		return &exitError{code: ExitError}
 	}
@@ -174,12 +178,24 @@ func (c *ScanCmd) run(ctx context.Context, g *Globals) (*scan.Summary, error) {
 		}
 		defer db.Close()
 		st = db
+		if !c.NoState && c.State == "" && cfg.StateStore == "" {
+			c.State = filepath.Join(filepath.Dir(path), "state.db")
+		}
 		if dlPath == "" {
 			dlPath = filepath.Join(filepath.Dir(path), "deadletter.jsonl")
 		}
 	}
 	if dlPath == "" {
 		dlPath = filepath.Join(stateDir(), "deadletter.jsonl")
+	}
+	var states state.Store
+	if !c.NoState && (c.State != "" || (!c.NoStore && cfg.StateStore != "")) {
+		ss, err := sqlitestate.Open(ctx, stateStorePath(c.State, cfg))
+		if err != nil {
+			return nil, err
+		}
+		defer ss.Close()
+		states = ss
 	}
 	dl, err := deadletter.Open(dlPath)
 	if err != nil {
@@ -218,7 +234,7 @@ func (c *ScanCmd) run(ctx context.Context, g *Globals) (*scan.Summary, error) {
 	}
 	opts := scan.Options{
 		Paths: local, Remote: remote, Stdin: os.Stdin, Rules: set, Routes: routes, MinSeverity: minSev,
-		Store: st, DeadLetter: dl, Rescan: c.Rescan, SilentAfter: silentAfter, Workers: c.Workers, Errors: g.stderr, Logger: log,
+		Store: st, State: states, DeadLetter: dl, Rescan: c.Rescan, SilentAfter: silentAfter, Workers: c.Workers, Errors: g.stderr, Logger: log,
 		PublicKeys: keys,
 	}
 	if c.Progress == "always" || (c.Progress == "auto" && isTerminal(g.stderr)) {
@@ -324,6 +340,12 @@ func printSummary(w io.Writer, s *scan.Summary) {
 	}
 	if s.InputErrors > 0 {
 		fmt.Fprintf(w, "input errors: %d (%d rejected records, the rest unreadable files; details above and in the dead-letter file)\n", s.InputErrors, s.Rejected)
+	}
+	if s.StateSteps > 0 || s.StateErrors > 0 {
+		fmt.Fprintf(w, "resource state: %d events applied, %d new revisions; trailwarden inventory shows them\n", s.StateSteps, s.Revisions)
+	}
+	if s.StateErrors > 0 {
+		fmt.Fprintf(w, "state errors: %d events whose changes could not be read (details above and in the dead-letter file)\n", s.StateErrors)
 	}
 	if s.RuleErrors > 0 {
 		fmt.Fprintf(w, "rule evaluation errors: %d (each is logged above as \"rule evaluation failed\")\n", s.RuleErrors)

@@ -10,12 +10,14 @@ import (
 	"github.com/trailwarden/trailwarden/internal/finding"
 	"github.com/trailwarden/trailwarden/internal/route"
 	"github.com/trailwarden/trailwarden/internal/rule"
+	"github.com/trailwarden/trailwarden/internal/rule/expr"
 )
 
 // Engine evaluates routed rules. It is safe for concurrent use through
 // Workers.
 type Engine struct {
 	router *route.Router
+	state  expr.StateReader
 }
 
 // Stats counts a Worker's work.
@@ -53,10 +55,20 @@ type Worker struct {
 	Stats Stats
 }
 
+// SetState binds, for the Workers made after it, the resource state store
+// that rule expressions read (state.resource, state.resources).
+func (e *Engine) SetState(r expr.StateReader) { e.state = r }
+
 // NewWorker returns a Worker; it is not safe for concurrent use.
 func (e *Engine) NewWorker() *Worker {
-	return &Worker{eng: e, routes: map[string]map[string][]rule.Rule{}}
+	w := &Worker{eng: e, routes: map[string]map[string][]rule.Rule{}}
+	w.scratch.SetState(e.state)
+	return w
 }
+
+// SetState binds the resource state store that rule expressions read
+// through state.resource and state.resources (nil: none).
+func (w *Worker) SetState(r expr.StateReader) { w.scratch.SetState(r) }
 
 // maxWorkerRoutes bounds a worker's routing cache (distinct source/name pairs).
 const maxWorkerRoutes = 1 << 14

@@ -144,6 +144,11 @@ func fieldByName(k []byte) (FieldID, bool) {
 
 type span struct{ start, end uint32 }
 
+// ChangeSource is the eventSource of the change events trailwarden makes
+// from resource state revisions (see package state). Rules subscribed to
+// every source ("*") do not receive them.
+const ChangeSource = "trailwarden.state"
+
 // Event is one CloudTrail record. Raw is owned by the Event and must not be
 // modified. An Event is safe for concurrent reads.
 type Event struct {

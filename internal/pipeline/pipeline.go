@@ -22,6 +22,7 @@ import (
 	"github.com/trailwarden/trailwarden/internal/event"
 	"github.com/trailwarden/trailwarden/internal/finding"
 	"github.com/trailwarden/trailwarden/internal/source"
+	"github.com/trailwarden/trailwarden/internal/state"
 )
 
 // Result is what one delivery produced.
@@ -42,6 +43,12 @@ type Result struct {
 	// delivery's decoded events (zero when there were none): they tell which
 	// span of time the delivery covers. Set on the last result only.
 	Oldest, Newest time.Time
+	// Steps are the resource state changes of the delivery's events (see
+	// Config.Steps), in event order; StateErrors the events whose changes
+	// could not be read (each names its event). Partial results carry the
+	// steps found so far.
+	Steps       []state.Step
+	StateErrors []error
 	// Err is a delivery-level failure: it could not be opened, or its payload
 	// is unusable from some point on (records before it were processed).
 	Err error
@@ -70,6 +77,10 @@ type Config struct {
 	// Filter, when set, is asked before a delivery is read; true skips it
 	// (e.g. a checkpoint says it was processed). Called from workers.
 	Filter func(ctx context.Context, d *source.Delivery) (bool, error)
+	// Steps, when set, is given every decoded event and returns the
+	// resource state step it makes (ok false: it concerns no resource). The
+	// step must not refer to the event's buffers. Called from workers.
+	Steps func(e *event.Event) (st state.Step, ok bool, err error)
 	// Workers defaults to GOMAXPROCS.
 	Workers int
 	Decode  decode.Options
@@ -199,6 +210,10 @@ type worker struct {
 // to the sink as a partial result.
 const maxHeldFindings = 1000
 
+// maxHeldSteps is how many state steps a worker holds before it hands them
+// to the sink as a partial result.
+const maxHeldSteps = 2000
+
 func (w *worker) process(ctx context.Context, d *source.Delivery) *Result {
 	r := &Result{Delivery: d}
 	if w.cfg.Filter != nil {
@@ -256,9 +271,19 @@ func (w *worker) Event(ctx context.Context, e *event.Event) error {
 	for _, f := range w.res.Findings[n:] {
 		f.Origin = w.res.Delivery.Origin
 	}
-	if len(w.res.Findings) >= maxHeldFindings {
-		part := &Result{Delivery: w.res.Delivery, Partial: true, Findings: w.res.Findings, RuleErrors: w.res.RuleErrors}
-		w.res.Findings, w.res.RuleErrors = nil, 0
+	if w.cfg.Steps != nil {
+		st, ok, err := w.cfg.Steps(e)
+		switch {
+		case err != nil:
+			w.res.StateErrors = append(w.res.StateErrors, err)
+		case ok:
+			w.res.Steps = append(w.res.Steps, st)
+		}
+	}
+	if len(w.res.Findings) >= maxHeldFindings || len(w.res.Steps) >= maxHeldSteps {
+		part := &Result{Delivery: w.res.Delivery, Partial: true, Findings: w.res.Findings, RuleErrors: w.res.RuleErrors,
+			Steps: w.res.Steps, StateErrors: w.res.StateErrors}
+		w.res.Findings, w.res.RuleErrors, w.res.Steps, w.res.StateErrors = nil, 0, nil, nil
 		select {
 		case w.results <- part:
 		case <-ctx.Done():

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/trailwarden/trailwarden/internal/event"
@@ -39,6 +40,9 @@ type Scratch struct {
 
 // maxRecent bounds Scratch.recent; it is cleared when full.
 const maxRecent = 1 << 14
+
+// SetState binds the resource state store expressions read (nil: none).
+func (s *Scratch) SetState(r expr.StateReader) { s.act.SetState(r) }
 
 // Begin binds the next event.
 func (s *Scratch) Begin(e *event.Event) {
@@ -168,7 +172,12 @@ func containsAny(raw []byte, subs []Needle) bool {
 }
 
 // Matches reports whether an event with this source and name is subscribed.
+// Change events (event.ChangeSource) go only to rules that name their
+// source exactly, never to patterns such as "*".
 func (m *Match) Matches(source, name string) bool {
+	if source == event.ChangeSource {
+		return slices.Contains(m.Sources, source) && anyGlob(m.Names, name)
+	}
 	return anyGlob(m.Sources, source) && anyGlob(m.Names, name)
 }
 

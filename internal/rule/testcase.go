@@ -12,6 +12,7 @@ import (
 
 	"github.com/trailwarden/trailwarden/internal/event"
 	"github.com/trailwarden/trailwarden/internal/rule/expr"
+	"github.com/trailwarden/trailwarden/internal/state"
 )
 
 // TestCase is one inline test of a rule: an event and whether the rule must
@@ -21,12 +22,56 @@ type TestCase struct {
 	Match  bool
 	Event  []byte // the completed record, JSON
 	Params map[string]any
-	File   string
+	// State is the resource state the case's expressions read through
+	// state.resource and state.resources.
+	State []TestResource
+	File  string
 	Line   int
 	Col    int
 }
 
-var testKeys = map[string]bool{"name": true, "match": true, "event": true, "params": true}
+var testKeys = map[string]bool{"name": true, "match": true, "event": true, "params": true, "state": true}
+
+// TestResource is one resource of a test case's state: its type and id,
+// account and region (defaults: the event's; "global" for IAM and S3
+// buckets) and state document.
+type TestResource struct {
+	Type    string         `yaml:"type"`
+	ID      string         `yaml:"id"`
+	Account string         `yaml:"account"`
+	Region  string         `yaml:"region"`
+	State   map[string]any `yaml:"state"`
+}
+
+// fixtureState serves a test case's resources to expressions.
+type fixtureState struct{ rs []TestResource }
+
+func (f fixtureState) match(r *TestResource, account, region, typ string) bool {
+	return r.Type == typ && (r.Account == "" || r.Account == account) && (r.Region == "" || r.Region == state.RegionOf(typ, region))
+}
+
+func (f fixtureState) Resource(account, region, typ, id string) ([]byte, error) {
+	for i := range f.rs {
+		if r := &f.rs[i]; r.ID == id && f.match(r, account, region, typ) {
+			return json.Marshal(r.State)
+		}
+	}
+	return nil, nil
+}
+
+func (f fixtureState) Resources(account, region, typ string) ([][]byte, error) {
+	var out [][]byte
+	for i := range f.rs {
+		if r := &f.rs[i]; f.match(r, account, region, typ) {
+			b, err := json.Marshal(r.State)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, b)
+		}
+	}
+	return out, nil
+}
 
 // testDefaults complete a test event; a case states only what its rule reads.
 func testDefaults(ruleID string, idx int) map[string]any {
@@ -62,7 +107,7 @@ func (l *loader) tests(r *CELRule, n *yaml.Node) []TestCase {
 		}
 		for j := 0; j < len(tn.Content); j += 2 {
 			if k := tn.Content[j]; !testKeys[k.Value] {
-				l.errAt(k, "unknown key %q in test case (want name, match, event, params)", k.Value)
+				l.errAt(k, "unknown key %q in test case (want name, match, event, params, state)", k.Value)
 			}
 		}
 		tc := TestCase{File: l.name, Line: tn.Line, Col: tn.Column}
@@ -84,6 +129,17 @@ func (l *loader) tests(r *CELRule, n *yaml.Node) []TestCase {
 			for k := range tc.Params {
 				if _, ok := r.defaults[k]; !ok {
 					l.errAt(pn, "test case %q overrides parameter %q the rule does not declare", tc.Name, k)
+				}
+			}
+		}
+		if sn := mapGet(tn, "state"); sn != nil {
+			if err := sn.Decode(&tc.State); err != nil {
+				l.errAt(sn, "test case state: want a list of {type, id, account, region, state}: %v", err)
+				continue
+			}
+			for _, r := range tc.State {
+				if r.Type == "" || r.ID == "" {
+					l.errAt(sn, "test case %q: every state resource needs a type and an id", tc.Name)
 				}
 			}
 		}
@@ -169,6 +225,7 @@ func (r *CELRule) RunTests() []TestResult {
 		maps.Copy(merged, tc.Params)
 		params := expr.Params(merged)
 		var s Scratch
+		s.act.SetState(fixtureState{tc.State})
 		s.Begin(e)
 		if r.meta.Match.Matches(e.Source, e.Name) {
 			res.Got, res.Err = r.matchEvent(e, &s, params)

@@ -18,12 +18,14 @@ import (
 	"github.com/trailwarden/trailwarden/internal/deadletter"
 	"github.com/trailwarden/trailwarden/internal/decode"
 	"github.com/trailwarden/trailwarden/internal/engine"
+	"github.com/trailwarden/trailwarden/internal/event"
 	"github.com/trailwarden/trailwarden/internal/finding"
 	"github.com/trailwarden/trailwarden/internal/integrity"
 	"github.com/trailwarden/trailwarden/internal/output"
 	"github.com/trailwarden/trailwarden/internal/pipeline"
 	"github.com/trailwarden/trailwarden/internal/rule"
 	"github.com/trailwarden/trailwarden/internal/source"
+	"github.com/trailwarden/trailwarden/internal/state"
 	"github.com/trailwarden/trailwarden/internal/store"
 )
 
@@ -47,7 +49,11 @@ type Options struct {
 	Routes      []output.Route
 	MinSeverity finding.Severity
 	Store       Store
-	DeadLetter  *deadletter.File
+	// State, when set, keeps the state of resources from the events read:
+	// each delivery's steps are applied before it is checkpointed, and the
+	// change events of the revisions they make are evaluated by the rules.
+	State      state.Store
+	DeadLetter *deadletter.File
 	// Rescan reads files even when a checkpoint says they were read.
 	Rescan bool
 	// Remote are buckets (or prefixes) read besides Paths.
@@ -95,6 +101,10 @@ type Summary struct {
 	// Silences counts the delivery silences found (each is also a finding,
 	// counted in Findings); NewSilences those not reported by an earlier run.
 	Silences, NewSilences int
+	// StateSteps counts the events applied to the resource state (State),
+	// Revisions the revisions they made, StateErrors the events whose
+	// changes could not be read or applied (reported and dead-lettered).
+	StateSteps, Revisions, StateErrors int
 	// Integrity holds the verification of each scanned trail (PublicKeys).
 	Integrity []IntegrityResult
 }
@@ -180,11 +190,19 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	for i, r := range o.Rules.Rules {
 		rules[i] = r
 	}
+	eng := engine.New(rules)
+	var steps func(*event.Event) (state.Step, bool, error)
+	if o.State != nil {
+		eng.SetState(&state.Reader{Ctx: ctx, Store: o.State})
+		sk.keeper = newKeeper(ctx, o.State, eng)
+		steps = stepOf
+	}
 	var counters pipeline.Counters
 	stopProgress := startProgress(ctx, o.Progress, &counters, files, start)
 	pstats, runErr := pipeline.Run(ctx, pipeline.Config{
 		Source:     files,
-		Engine:     engine.New(rules),
+		Engine:     eng,
+		Steps:      steps,
 		Sink:       sk,
 		Quarantine: q,
 		Filter:     sk.filter,
@@ -268,6 +286,7 @@ type sink struct {
 	// coverage this run recorded.
 	cov      CoverageStore
 	accounts map[string]bool
+	keeper   *keeper // nil without State
 }
 
 func stamp(d *source.Delivery, ruleset string) store.Stamp {
@@ -288,6 +307,15 @@ func (s *sink) filter(ctx context.Context, d *source.Delivery) (bool, error) {
 func (s *sink) Result(ctx context.Context, r *pipeline.Result) error {
 	sum := s.sum
 	d := r.Delivery
+	if s.keeper != nil && (len(r.Steps) > 0 || len(r.StateErrors) > 0) {
+		// The state is kept before the delivery is acknowledged; the
+		// findings of its change events go out with the delivery's own.
+		fs, err := s.state(ctx, r)
+		if err != nil {
+			return err
+		}
+		r.Findings = append(r.Findings, fs...)
+	}
 	if r.Partial {
 		return s.findings(ctx, r)
 	}

@@ -32,7 +32,8 @@ const CostLimit = 1_000_000
 // Env is a compiled CEL environment for rule expressions.
 type Env struct{ env *cel.Env }
 
-// NewEnv builds the environment: variables event, params and actor; the CEL
+// NewEnv builds the environment: variables event, params, actor and state
+// (see StateReader); the CEL
 // standard library with optional types and the strings, lists, sets and
 // encoders extensions; and trailwarden's functions (see functions.go).
 func NewEnv() (*Env, error) {
@@ -45,6 +46,7 @@ func NewEnv() (*Env, error) {
 		ext.Strings(), ext.Lists(), ext.Sets(), ext.Encoders(), ext.Bindings(),
 	}
 	opts = append(opts, functions()...)
+	opts = append(opts, stateFunctions()...)
 	env, err := cel.NewEnv(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("build CEL environment: %w", err)
@@ -154,6 +156,7 @@ type Activation struct {
 	params ref.Val
 	actor  string
 	hasAct bool
+	state  stateVal
 }
 
 var _ interpreter.Activation = (*Activation)(nil)
@@ -164,7 +167,12 @@ func (a *Activation) Reset(e *event.Event, params ref.Val) {
 	a.ev, a.params, a.hasAct = e, params, false
 	a.cache = [event.NumFields]ref.Val{}
 	a.obj = object{raw: e.Raw, ev: e, cache: &a.cache}
+	a.state.account, a.state.region = e.Account, e.Region
 }
+
+// SetState binds the resource state store that state.resource and
+// state.resources read (nil: none; they fail).
+func (a *Activation) SetState(r StateReader) { a.state.r = r }
 
 // SetParams rebinds params and keeps the event and what was decoded of it:
 // the next rule on the same event.
@@ -177,6 +185,8 @@ func (a *Activation) ResolveName(name string) (any, bool) {
 		return &a.obj, true
 	case "params":
 		return a.params, true
+	case "state":
+		return &a.state, true
 	case "actor":
 		if !a.hasAct {
 			a.actor, a.hasAct = ActorName(a.ev), true

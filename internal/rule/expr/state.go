@@ -1,0 +1,93 @@
+package expr
+
+import (
+	"errors"
+	"reflect"
+
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
+)
+
+// StateReader gives expressions the current state of resources (the
+// resource state store). The JSON returned is a resource's state document.
+// Implementations bound their own work (time, count).
+type StateReader interface {
+	// Resource returns the current state of the resource of type typ and id
+	// in account and region; nil, nil when there is none or it is deleted.
+	Resource(account, region, typ, id string) ([]byte, error)
+	// Resources returns the current states of the live resources of type
+	// typ in account and region, at most MaxResources of them.
+	Resources(account, region, typ string) ([][]byte, error)
+}
+
+var errNoConversion = errors.New("state has no native value")
+
+// MaxResources bounds the list state.resources returns.
+const MaxResources = 10_000
+
+// stateType is the CEL type of the `state` variable.
+var stateType = cel.ObjectType("trailwarden.State")
+
+// stateVal is the value bound to `state` for one event: the reader and the
+// event's account and region.
+type stateVal struct {
+	r       StateReader
+	account string
+	region  string
+}
+
+func (s *stateVal) ConvertToNative(reflect.Type) (any, error) {
+	return nil, errNoConversion
+}
+func (s *stateVal) ConvertToType(t ref.Type) ref.Val {
+	return types.NewErr("no conversion of state to %s", t)
+}
+func (s *stateVal) Equal(o ref.Val) ref.Val { return types.Bool(o == ref.Val(s)) }
+func (s *stateVal) Type() ref.Type          { return types.NewObjectType("trailwarden.State") }
+func (s *stateVal) Value() any              { return s }
+
+// stateFunctions declares state.resource(type, id) and state.resources(type):
+// the current state of resources in the event's account and region (IAM and
+// S3 buckets are global: the reader resolves that).
+func stateFunctions() []cel.EnvOption {
+	return []cel.EnvOption{
+		cel.Variable("state", stateType),
+		cel.Function("resource", cel.MemberOverload("state_resource_string_string",
+			[]*cel.Type{stateType, cel.StringType, cel.StringType}, cel.DynType,
+			cel.FunctionBinding(func(args ...ref.Val) ref.Val {
+				s, ok := args[0].(*stateVal)
+				if !ok || s.r == nil {
+					return types.NewErr("state.resource: no resource state store (scan with state keeping on)")
+				}
+				b, err := s.r.Resource(s.account, s.region, string(args[1].(types.String)), string(args[2].(types.String)))
+				if err != nil {
+					return types.NewErr("state.resource: %v", err)
+				}
+				if b == nil {
+					return types.NullValue
+				}
+				return jsonToVal(b)
+			}))),
+		cel.Function("resources", cel.MemberOverload("state_resources_string",
+			[]*cel.Type{stateType, cel.StringType}, cel.ListType(cel.DynType),
+			cel.BinaryBinding(func(sv, typ ref.Val) ref.Val {
+				s, ok := sv.(*stateVal)
+				if !ok || s.r == nil {
+					return types.NewErr("state.resources: no resource state store (scan with state keeping on)")
+				}
+				list, err := s.r.Resources(s.account, s.region, string(typ.(types.String)))
+				if err != nil {
+					return types.NewErr("state.resources: %v", err)
+				}
+				if len(list) > MaxResources {
+					list = list[:MaxResources]
+				}
+				vals := make([]ref.Val, len(list))
+				for i, b := range list {
+					vals[i] = jsonToVal(b)
+				}
+				return types.NewRefValList(types.DefaultTypeAdapter, vals)
+			}))),
+	}
+}

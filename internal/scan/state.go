@@ -1,0 +1,143 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/trailwarden/trailwarden/internal/deadletter"
+	"github.com/trailwarden/trailwarden/internal/engine"
+	"github.com/trailwarden/trailwarden/internal/event"
+	"github.com/trailwarden/trailwarden/internal/finding"
+	"github.com/trailwarden/trailwarden/internal/pipeline"
+	"github.com/trailwarden/trailwarden/internal/state"
+	"github.com/trailwarden/trailwarden/internal/state/reduce"
+)
+
+// stepOf is the pipeline's Steps function: the resource state step of an
+// event with a reducer (failed calls included, for the timelines).
+func stepOf(e *event.Event) (state.Step, bool, error) {
+	if !reduce.Handles(e) {
+		return state.Step{}, false, nil
+	}
+	st, err := reduce.Step(e)
+	if err != nil {
+		return state.Step{}, false, &stateError{err: err, eventID: strings.Clone(e.ID), record: append([]byte(nil), e.Raw...)}
+	}
+	return st, len(st.Changes) > 0 || len(st.Targets) > 0, nil
+}
+
+// stateError is an event whose state changes could not be read or applied,
+// with a copy of its record for the dead-letter file.
+type stateError struct {
+	err     error
+	eventID string
+	record  []byte
+}
+
+func (e *stateError) Error() string { return e.err.Error() }
+func (e *stateError) Unwrap() error { return e.err }
+
+// keeper applies a scan's state steps and evaluates the change events of
+// the revisions they make. It runs on the sink's goroutine.
+type keeper struct {
+	store state.Store
+	eng   *engine.Engine
+	w     *engine.Worker
+	p     *event.Parser
+}
+
+func newKeeper(ctx context.Context, st state.Store, eng *engine.Engine) *keeper {
+	w := eng.NewWorker()
+	w.SetState(&state.Reader{Ctx: ctx, Store: st})
+	return &keeper{store: st, eng: eng, w: w, p: event.NewParser()}
+}
+
+// state applies r's steps, then evaluates the change events of what they
+// did; it returns the findings. Events whose steps cannot be read or
+// applied are reported and dead-lettered, and the rest applied: a bad
+// event never stops the state of the others.
+func (s *sink) state(ctx context.Context, r *pipeline.Result) ([]*finding.Finding, error) {
+	k := s.keeper
+	origin := r.Delivery.Origin
+	for _, err := range r.StateErrors {
+		if err := s.stateProblem(ctx, origin, err); err != nil {
+			return nil, err
+		}
+	}
+	if len(r.Steps) == 0 {
+		return nil, nil
+	}
+	applied, err := k.store.Apply(ctx, r.Steps)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("state of %s: %w", origin, err)
+		}
+		// One step spoils the batch: apply them one by one and quarantine
+		// the ones that fail.
+		applied = nil
+		for i := range r.Steps {
+			a, err := k.store.Apply(ctx, r.Steps[i:i+1])
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil, fmt.Errorf("state of %s: %w", origin, err)
+				}
+				if err := s.stateProblem(ctx, origin, &stateError{err: err, eventID: r.Steps[i].Provenance.EventID}); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			applied = append(applied, a...)
+		}
+	}
+	s.sum.StateSteps += len(r.Steps)
+	s.sum.Revisions += len(applied)
+	var out []*finding.Finding
+	for i := range applied {
+		a := &applied[i]
+		if len(k.eng.Router().Route(state.ChangeSource, a.Resource.Type)) == 0 {
+			continue // no rule watches this type: no change event to build
+		}
+		raw, err := state.ChangeRecord(a)
+		if err != nil {
+			return nil, err
+		}
+		e, err := k.p.Parse(raw)
+		if err != nil {
+			return nil, fmt.Errorf("change event of %s: %w", a.Resource, err)
+		}
+		n := len(out)
+		var errs []error
+		out, errs = k.w.Eval(ctx, e, out)
+		for _, f := range out[n:] {
+			f.Origin = origin
+		}
+		for _, err := range errs {
+			s.sum.RuleErrors++
+			fmt.Fprintf(s.o.Errors, "rule error on the change of %s by event %s: %v\n", a.Resource, a.After.Provenance.EventID, err)
+		}
+	}
+	return out, nil
+}
+
+// stateProblem reports an event whose state could not be kept: on the
+// error stream, and in the dead-letter file with its record (a replay
+// reads it again once the reducer is fixed).
+func (s *sink) stateProblem(ctx context.Context, origin string, err error) error {
+	s.sum.StateErrors++
+	fmt.Fprintf(s.o.Errors, "%s: state: %v\n", origin, err)
+	if s.o.DeadLetter == nil {
+		return nil
+	}
+	e := deadletter.Entry{Time: time.Now().UTC(), Kind: deadletter.KindRecord, Error: "state: " + err.Error(), Origin: origin, Index: -1}
+	var se *stateError
+	if errors.As(err, &se) && len(se.record) > 0 {
+		e.Record = se.record
+	}
+	if werr := s.o.DeadLetter.Write(ctx, e); werr != nil {
+		return fmt.Errorf("dead-letter %s: %w", origin, werr)
+	}
+	return nil
+}
