@@ -1,6 +1,11 @@
 package reduce
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+
+	"github.com/trailwarden/trailwarden/internal/event"
+)
 
 const iam = "iam.amazonaws.com"
 
@@ -40,5 +45,57 @@ func TestReduceIAMUsers(t *testing.T) {
 		{name: "TagUser and UntagUser", source: iam, event: "TagUser", req: `{"userName":"u1","tags":[{"key":"a","value":"1"}]}`,
 			want: `set global/AWS::IAM::User/u1 tags.a = "1"`},
 		{name: "UntagUser", source: iam, event: "UntagUser", req: `{"userName":"u1","tagKeys":["a"]}`, want: `unset global/AWS::IAM::User/u1 tags.a`},
+		{name: "TagUser without tags", source: iam, event: "TagUser", req: `{"userName":"u1"}`, wantErr: true},
+		{name: "CreateUser with a permissions boundary", source: iam, event: "CreateUser",
+			req:  `{"userName":"u2","permissionsBoundary":"arn:aws:iam::123837392027:policy/boundary"}`,
+			resp: `{"user":{"path":"/","userName":"u2","userId":"AIDAEXAMPLE2","arn":"arn:aws:iam::123837392027:user/u2","createDate":"Jul 10, 2023 12:23:05 PM","permissionsBoundary":{"permissionsBoundaryType":"PermissionsPolicy","permissionsBoundaryArn":"arn:aws:iam::123837392027:policy/boundary"}}}`,
+			want: `put global/AWS::IAM::User/u2 = {"arn":"arn:aws:iam::123837392027:user/u2","path":"/","permissionsBoundary":"arn:aws:iam::123837392027:policy/boundary","userId":"AIDAEXAMPLE2","userName":"u2"}`},
+		{name: "AddUserToGroup", source: iam, event: "AddUserToGroup", req: `{"groupName":"administrators","userName":"alice"}`,
+			want: `add global/AWS::IAM::User/alice groups.administrators = "administrators"`},
+		{name: "RemoveUserFromGroup", source: iam, event: "RemoveUserFromGroup", req: `{"userName":"john.doe","groupName":"Developer"}`,
+			want: `remove global/AWS::IAM::User/john.doe groups.Developer`},
+		{name: "AddUserToGroup without group", source: iam, event: "AddUserToGroup", req: `{"userName":"alice"}`, wantErr: true},
+		{name: "AddUserToGroup denied", source: iam, event: "AddUserToGroup", req: `{"groupName":"administrators","userName":"alice"}`, errorCode: "AccessDenied"},
+		{name: "UpdateUser renames", source: iam, event: "UpdateUser", req: `{"userName":"u1","newUserName":"u1-renamed"}`,
+			want: "delete global/AWS::IAM::User/u1\nput global/AWS::IAM::User/u1-renamed = {\"renamedFrom\":\"u1\",\"userName\":\"u1-renamed\"}"},
+		{name: "UpdateUser renames and moves", source: iam, event: "UpdateUser", req: `{"userName":"u1","newUserName":"u2","newPath":"/ops/"}`,
+			want: "delete global/AWS::IAM::User/u1\nput global/AWS::IAM::User/u2 = {\"path\":\"/ops/\",\"renamedFrom\":\"u1\",\"userName\":\"u2\"}"},
+		{name: "UpdateUser moves", source: iam, event: "UpdateUser", req: `{"userName":"u1","newPath":"/ops/"}`,
+			want: `set global/AWS::IAM::User/u1 path = "/ops/"`},
+		{name: "UpdateUser without userName", source: iam, event: "UpdateUser", req: `{"newUserName":"u2"}`, wantErr: true},
+		{name: "PutUserPermissionsBoundary", source: iam, event: "PutUserPermissionsBoundary",
+			req:  `{"userName":"u1","permissionsBoundary":"arn:aws:iam::aws:policy/PowerUserAccess"}`,
+			want: `set global/AWS::IAM::User/u1 permissionsBoundary = "arn:aws:iam::aws:policy/PowerUserAccess"`},
+		{name: "PutUserPermissionsBoundary without boundary", source: iam, event: "PutUserPermissionsBoundary", req: `{"userName":"u1"}`, wantErr: true},
+		{name: "DeleteUserPermissionsBoundary", source: iam, event: "DeleteUserPermissionsBoundary", req: `{"userName":"u1"}`,
+			want: `unset global/AWS::IAM::User/u1 permissionsBoundary`},
 	})
+}
+
+// rootRecord is a record of the root user calling IAM, as CloudTrail logs
+// it (eventVersion 1.05).
+func rootRecord(t *testing.T, name, req string) *event.Event {
+	t.Helper()
+	raw := fmt.Sprintf(`{"eventVersion":"1.05","userIdentity":{"type":"Root","principalId":"123837392027","arn":"arn:aws:iam::123837392027:root","accountId":"123837392027","accessKeyId":"ASIAEXAMPLE","sessionContext":{"sessionIssuer":{},"webIdFederationData":{},"attributes":{"mfaAuthenticated":"false","creationDate":"2020-10-13T21:05:40Z"}}},"eventTime":"2020-10-13T21:19:09Z","eventSource":"iam.amazonaws.com","eventName":%q,"awsRegion":"us-east-1","sourceIPAddress":"192.0.2.0","userAgent":"Coral/Netty4","requestParameters":%s,"responseElements":null,"requestID":"r2","eventID":"ev-root","readOnly":false,"eventType":"AwsApiCall","recipientAccountId":"123837392027"}`, name, req)
+	e, err := event.NewParser().Parse([]byte(raw))
+	if err != nil {
+		t.Fatalf("parse %s: %v", name, err)
+	}
+	return e
+}
+
+// TestReduceIAMRootSkipped: the root user is not an IAM user, so calls on
+// its own credentials and devices change no IAM resource.
+func TestReduceIAMRootSkipped(t *testing.T) {
+	for _, tc := range []struct{ name, req string }{
+		{"EnableMFADevice", `{"userName":"AWS ROOT USER","serialNumber":"arn:aws:iam::123837392027:mfa/root-account-mfa-device"}`},
+		{"DeactivateMFADevice", `{"userName":"AWS ROOT USER","serialNumber":"arn:aws:iam::123837392027:mfa/root-account-mfa-device"}`},
+		{"CreateAccessKey", `{}`},
+		{"DeleteAccessKey", `{"accessKeyId":"AKIAEXAMPLE"}`},
+	} {
+		cs, err := Reduce(rootRecord(t, tc.name, tc.req))
+		if err != nil || len(cs) != 0 {
+			t.Errorf("%s by root: %v %s", tc.name, err, summary(cs))
+		}
+	}
 }
