@@ -3,8 +3,10 @@ package reduce
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/trailwarden/trailwarden/internal/event"
+	"github.com/trailwarden/trailwarden/internal/state"
 )
 
 const iam = "iam.amazonaws.com"
@@ -97,5 +99,39 @@ func TestReduceIAMRootSkipped(t *testing.T) {
 		if err != nil || len(cs) != 0 {
 			t.Errorf("%s by root: %v %s", tc.name, err, summary(cs))
 		}
+	}
+}
+
+// TestIAMRenameHistories folds a user's creation, a policy attachment and
+// a rename: the old name's history ends in a tombstone made by the rename,
+// and the new name's history starts with it, pointing back.
+func TestIAMRenameHistories(t *testing.T) {
+	var steps []state.Step
+	for i, r := range []struct{ name, req, resp string }{
+		{"CreateUser", `{"userName":"u1","path":"/"}`, `{"user":{"path":"/","userName":"u1","userId":"AIDAEXAMPLE1","arn":"arn:aws:iam::123837392027:user/u1"}}`},
+		{"AttachUserPolicy", `{"userName":"u1","policyArn":"arn:aws:iam::aws:policy/ReadOnlyAccess"}`, ``},
+		{"UpdateUser", `{"userName":"u1","newUserName":"u2"}`, ``},
+	} {
+		s, err := Step(record(t, iam, r.name, r.req, r.resp, ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Provenance.EventID = fmt.Sprintf("ev-%d", i)
+		s.Provenance.EventTime = s.Provenance.EventTime.Add(time.Duration(i) * time.Second)
+		steps = append(steps, s)
+	}
+	hs, err := state.FoldAll(steps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hs) != 2 || hs[0].Resource.ID != "u1" || hs[1].Resource.ID != "u2" {
+		t.Fatalf("histories: %+v", hs)
+	}
+	old, renamed := hs[0].Current(), hs[1].Current()
+	if !old.Deleted || old.Provenance.EventName != "UpdateUser" || len(hs[0].Revisions) != 3 {
+		t.Errorf("old name's last revision: %+v", old)
+	}
+	if renamed.Deleted || renamed.State["renamedFrom"] != "u1" || renamed.State["userName"] != "u2" || len(hs[1].Revisions) != 1 {
+		t.Errorf("new name's revision: %+v", renamed)
 	}
 }
