@@ -25,7 +25,7 @@ func init() {
 	register(iamSource, map[string]reducer{
 		"CreateUser":                    createUser,
 		"DeleteUser":                    iamDelete(u),
-		"UpdateUser":                    iamRename(TypeUser, "userName"),
+		"UpdateUser":                    iamRename(TypeUser, "userName", "newUserName"),
 		"CreateAccessKey":               createAccessKey,
 		"DeleteAccessKey":               accessKey(state.OpRemove),
 		"UpdateAccessKey":               accessKey(state.OpSet),

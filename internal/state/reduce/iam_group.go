@@ -18,7 +18,7 @@ func init() {
 	register(iamSource, map[string]reducer{
 		"CreateGroup":       createGroup,
 		"DeleteGroup":       iamDelete(g),
-		"UpdateGroup":       iamRename(TypeGroup, "groupName"),
+		"UpdateGroup":       iamRename(TypeGroup, "groupName", "newGroupName"),
 		"AttachGroupPolicy": iamAttachedPolicy(g, state.OpAdd),
 		"DetachGroupPolicy": iamAttachedPolicy(g, state.OpRemove),
 		"PutGroupPolicy":    iamInlinePolicy(g, state.OpAdd),

@@ -160,8 +160,8 @@ func iamCreationTags(c *call, path ...string) map[string]any {
 	return nil
 }
 
-// iamRename handles UpdateUser and UpdateGroup: nameKey names the entity,
-// newName and newPath the request's new values.
+// iamRename handles UpdateUser and UpdateGroup: the request parameter
+// nameKey names the entity, newKey and newPath its new name and path.
 //
 // A rename is the deletion of the old name and the creation of the new
 // one. IAM carries the entity's policies, keys and memberships over, but
@@ -170,14 +170,14 @@ func iamCreationTags(c *call, path ...string) map[string]any {
 // for joining the two histories) and its path when the call moved it. The
 // old history ends in a tombstone whose provenance is the rename. A call
 // that only moves the entity sets its path.
-func iamRename(typ, nameKey string) reducer {
+func iamRename(typ, nameKey, newKey string) reducer {
 	return func(c *call) ([]state.Change, error) {
 		old, err := iamReq(c, nameKey)
 		if err != nil {
 			return nil, err
 		}
 		r := iamID(c, typ, old)
-		newName, newPath := str(c.req, "new"+iamUpperFirst(nameKey)), str(c.req, "newPath")
+		newName, newPath := str(c.req, newKey), str(c.req, "newPath")
 		if newName == "" || newName == old {
 			if newPath == "" {
 				return nil, nil
@@ -191,13 +191,6 @@ func iamRename(typ, nameKey string) reducer {
 			{Resource: iamID(c, typ, newName), Op: state.OpPut, Value: s},
 		}, nil
 	}
-}
-
-func iamUpperFirst(s string) string {
-	if s == "" || s[0] < 'a' || s[0] > 'z' {
-		return s
-	}
-	return string(s[0]-'a'+'A') + s[1:]
 }
 
 // policyDocument returns a policy document as structured data. CloudTrail
