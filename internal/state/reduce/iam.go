@@ -1,87 +1,92 @@
 package reduce
 
 import (
-	"encoding/json"
-	"net/url"
-
 	"github.com/trailwarden/trailwarden/internal/state"
 )
 
 // TypeUser is the resource type of an IAM user. IAM is global: a user's
 // ResourceID has Region "global", whichever region logged the call (CloudTrail
 // logs IAM in us-east-1).
+//
+// State: userName, userId, arn, path, permissionsBoundary (an ARN), tags;
+// the sets accessKeys (id → {status, createDate}), attachedPolicies
+// (ARN → ARN), inlinePolicies (name → document), groups (name → name) and
+// mfaDevices (serialNumber → {enabledAt, resyncedAt}); loginProfile
+// ({passwordResetRequired}) while the user can sign in to the console; and
+// renamedFrom on a user created by a rename (see iamRename).
 const TypeUser = "AWS::IAM::User"
 
+// rootUserName is the userName CloudTrail logs when the root user changes
+// its own MFA device.
+const rootUserName = "AWS ROOT USER"
+
 func init() {
-	register("iam.amazonaws.com", map[string]reducer{
-		"CreateUser":         createUser,
-		"DeleteUser":         userOp(state.OpDelete, nil),
-		"CreateAccessKey":    createAccessKey,
-		"DeleteAccessKey":    accessKey(state.OpRemove),
-		"UpdateAccessKey":    accessKey(state.OpSet),
-		"CreateLoginProfile": loginProfile,
-		"UpdateLoginProfile": loginProfile,
-		"DeleteLoginProfile": userOp(state.OpUnset, []string{"loginProfile"}),
-		"AttachUserPolicy":   attachedPolicy(state.OpAdd),
-		"DetachUserPolicy":   attachedPolicy(state.OpRemove),
-		"PutUserPolicy":      inlinePolicy(state.OpAdd),
-		"DeleteUserPolicy":   inlinePolicy(state.OpRemove),
-		"TagUser":            tagUser,
-		"UntagUser":          untagUser,
+	u := userTarget()
+	register(iamSource, map[string]reducer{
+		"CreateUser":                    createUser,
+		"DeleteUser":                    iamDelete(u),
+		"UpdateUser":                    iamRename(TypeUser, "userName", "newUserName"),
+		"CreateAccessKey":               createAccessKey,
+		"DeleteAccessKey":               accessKey(state.OpRemove),
+		"UpdateAccessKey":               accessKey(state.OpSet),
+		"CreateLoginProfile":            loginProfile,
+		"UpdateLoginProfile":            loginProfile,
+		"DeleteLoginProfile":            iamUnset(u, "loginProfile"),
+		"AttachUserPolicy":              iamAttachedPolicy(u, state.OpAdd),
+		"DetachUserPolicy":              iamAttachedPolicy(u, state.OpRemove),
+		"PutUserPolicy":                 iamInlinePolicy(u, state.OpAdd),
+		"DeleteUserPolicy":              iamInlinePolicy(u, state.OpRemove),
+		"PutUserPermissionsBoundary":    iamSet(u, "permissionsBoundary", "permissionsBoundary"),
+		"DeleteUserPermissionsBoundary": iamUnset(u, "permissionsBoundary"),
+		"TagUser":                       iamTag(u),
+		"UntagUser":                     iamUntag(u),
+		"AddUserToGroup":                userGroup(state.OpAdd),
+		"RemoveUserFromGroup":           userGroup(state.OpRemove),
 	})
 }
 
-// user returns the user a call is about: userName in the request, else in
-// the response, else (for calls on one's own user) the caller.
-func user(c *call, resp ...string) (state.ResourceID, error) {
-	name := firstNonEmpty(str(c.req, "userName"), str(c.resp, append(resp, "userName")...))
-	if name == "" {
-		if id, err := c.e.Identity(); err == nil && id.Type == "IAMUser" {
-			name = id.UserName
+// userTarget is the user a call is about: userName in the request, else in
+// the response at resp, else (for calls on one's own user) the caller. The
+// root user is not an IAM user: calls on it are skipped.
+func userTarget(resp ...string) iamTarget {
+	respName := append(append([]string(nil), resp...), "userName")
+	return func(c *call) (state.ResourceID, bool, error) {
+		name := firstNonEmpty(str(c.req, "userName"), str(c.resp, respName...))
+		if name == "" {
+			switch c.e.IdentityType() {
+			case "Root":
+				return state.ResourceID{}, true, nil
+			case "IAMUser":
+				if id, err := c.e.Identity(); err == nil {
+					name = id.UserName
+				}
+			}
 		}
+		if name == rootUserName {
+			return state.ResourceID{}, true, nil
+		}
+		if name == "" {
+			return state.ResourceID{}, false, c.errorf("no userName in requestParameters or responseElements")
+		}
+		return iamID(c, TypeUser, name), false, nil
 	}
-	if name == "" {
-		return state.ResourceID{}, c.errorf("no userName in requestParameters or responseElements")
-	}
-	r := c.id(TypeUser, name)
-	r.Region = "global"
-	return r, nil
 }
 
-func createUser(c *call) ([]state.Change, error) {
-	r, err := user(c, "user")
-	if err != nil {
-		return nil, err
-	}
+var createUser = iamOn(userTarget("user"), func(c *call, r state.ResourceID) ([]state.Change, error) {
 	r.ARN = str(c.resp, "user", "arn")
 	s := map[string]any{"userName": r.ID, "path": firstNonEmpty(str(c.resp, "user", "path"), str(c.req, "path"), "/")}
 	setIf(s, "userId", str(c.resp, "user", "userId"))
 	setIf(s, "arn", r.ARN)
-	if t := items(c.req, "tags"); len(t) > 0 {
-		s["tags"] = tagMap(t)
+	if t := iamCreationTags(c, "user"); t != nil {
+		s["tags"] = t
 	}
-	if pb := str(c.req, "permissionsBoundary"); pb != "" {
-		s["permissionsBoundary"] = pb
-	}
+	setIf(s, "permissionsBoundary", firstNonEmpty(str(c.req, "permissionsBoundary"),
+		str(c.resp, "user", "permissionsBoundary", "permissionsBoundaryArn")))
 	return []state.Change{{Resource: r, Op: state.OpPut, Value: s}}, nil
-}
-
-func userOp(op state.Op, path []string) reducer {
-	return func(c *call) ([]state.Change, error) {
-		r, err := user(c)
-		if err != nil {
-			return nil, err
-		}
-		return []state.Change{{Resource: r, Op: op, Path: path}}, nil
-	}
-}
+})
 
 // createAccessKey adds the key (never its secret) to the user's set.
-func createAccessKey(c *call) ([]state.Change, error) {
-	r, err := user(c, "accessKey")
-	if err != nil {
-		return nil, err
-	}
+var createAccessKey = iamOn(userTarget("accessKey"), func(c *call, r state.ResourceID) ([]state.Change, error) {
 	id := str(c.resp, "accessKey", "accessKeyId")
 	if id == "" {
 		return nil, c.errorf("no responseElements.accessKey.accessKeyId")
@@ -89,116 +94,47 @@ func createAccessKey(c *call) ([]state.Change, error) {
 	v := map[string]any{"status": firstNonEmpty(str(c.resp, "accessKey", "status"), "Active")}
 	setIf(v, "createDate", str(c.resp, "accessKey", "createDate"))
 	return []state.Change{{Resource: r, Op: state.OpAdd, Path: []string{"accessKeys", id}, Value: v}}, nil
-}
+})
 
 // accessKey removes a key (OpRemove) or sets its status (OpSet).
 func accessKey(op state.Op) reducer {
-	return func(c *call) ([]state.Change, error) {
-		r, err := user(c)
+	return iamOn(userTarget(), func(c *call, r state.ResourceID) ([]state.Change, error) {
+		id, err := iamReq(c, "accessKeyId")
 		if err != nil {
 			return nil, err
-		}
-		id := str(c.req, "accessKeyId")
-		if id == "" {
-			return nil, c.errorf("no requestParameters.accessKeyId")
 		}
 		if op == state.OpRemove {
 			return []state.Change{{Resource: r, Op: op, Path: []string{"accessKeys", id}}}, nil
 		}
-		return []state.Change{{Resource: r, Op: state.OpSet, Path: []string{"accessKeys", id, "status"}, Value: str(c.req, "status")}}, nil
-	}
+		status, err := iamReq(c, "status")
+		if err != nil {
+			return nil, err
+		}
+		return []state.Change{{Resource: r, Op: state.OpSet, Path: []string{"accessKeys", id, "status"}, Value: status}}, nil
+	})
 }
 
 // loginProfile records that the user can sign in to the console (never the
 // password).
-func loginProfile(c *call) ([]state.Change, error) {
-	r, err := user(c, "loginProfile")
-	if err != nil {
-		return nil, err
-	}
+var loginProfile = iamOn(userTarget("loginProfile"), func(c *call, r state.ResourceID) ([]state.Change, error) {
 	reset, _ := c.req["passwordResetRequired"].(bool)
 	v := map[string]any{"passwordResetRequired": reset}
 	return []state.Change{{Resource: r, Op: state.OpSet, Path: []string{"loginProfile"}, Value: v}}, nil
-}
+})
 
-func attachedPolicy(op state.Op) reducer {
-	return func(c *call) ([]state.Change, error) {
-		r, err := user(c)
+// userGroup adds the group to, or removes it from, the user's groups set.
+// The group's own state does not list its members: membership is the
+// user's, as IAM's ListGroupsForUser sees it.
+func userGroup(op state.Op) reducer {
+	return iamOn(userTarget(), func(c *call, r state.ResourceID) ([]state.Change, error) {
+		g, err := iamReq(c, "groupName")
 		if err != nil {
 			return nil, err
 		}
-		arn := str(c.req, "policyArn")
-		if arn == "" {
-			return nil, c.errorf("no requestParameters.policyArn")
-		}
-		ch := state.Change{Resource: r, Op: op, Path: []string{"attachedPolicies", arn}}
+		ch := state.Change{Resource: r, Op: op, Path: []string{"groups", g}}
 		if op == state.OpAdd {
-			ch.Value = arn
+			ch.Value = g
 		}
 		return []state.Change{ch}, nil
-	}
-}
-
-// inlinePolicy keeps the document as structured data (IAM logs it
-// URL-encoded or as plain JSON).
-func inlinePolicy(op state.Op) reducer {
-	return func(c *call) ([]state.Change, error) {
-		r, err := user(c)
-		if err != nil {
-			return nil, err
-		}
-		name := str(c.req, "policyName")
-		if name == "" {
-			return nil, c.errorf("no requestParameters.policyName")
-		}
-		ch := state.Change{Resource: r, Op: op, Path: []string{"inlinePolicies", name}}
-		if op == state.OpAdd {
-			ch.Value = policyDocument(c.req["policyDocument"])
-		}
-		return []state.Change{ch}, nil
-	}
-}
-
-func policyDocument(v any) any {
-	s, ok := v.(string)
-	if !ok {
-		return v
-	}
-	if u, err := url.QueryUnescape(s); err == nil {
-		s = u
-	}
-	var doc any
-	if json.Unmarshal([]byte(s), &doc) == nil {
-		return doc
-	}
-	return s
-}
-
-func tagUser(c *call) ([]state.Change, error) {
-	r, err := user(c)
-	if err != nil {
-		return nil, err
-	}
-	tags := tagMap(items(c.req, "tags"))
-	var out []state.Change
-	for _, k := range sortedKeys(tags) {
-		out = append(out, state.Change{Resource: r, Op: state.OpSet, Path: []string{"tags", k}, Value: tags[k]})
-	}
-	return out, nil
-}
-
-func untagUser(c *call) ([]state.Change, error) {
-	r, err := user(c)
-	if err != nil {
-		return nil, err
-	}
-	var out []state.Change
-	if keys, ok := c.req["tagKeys"].([]any); ok {
-		for _, k := range keys {
-			if ks, ok := k.(string); ok {
-				out = append(out, state.Change{Resource: r, Op: state.OpUnset, Path: []string{"tags", ks}})
-			}
-		}
-	}
-	return out, nil
+	})
 }
