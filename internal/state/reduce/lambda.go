@@ -44,11 +44,28 @@ func init() {
 // functionName reduces a name, a partial ARN (123456789012:function:name)
 // or a full ARN, possibly qualified (…:name:alias), to the name.
 func functionName(s string) string {
-	if _, after, ok := strings.Cut(s, "function:"); ok {
+	name, _ := splitFunction(s)
+	return name
+}
+
+// splitFunction splits a function name, partial or full ARN into the name
+// and the qualifier (version or alias; "" when absent).
+func splitFunction(s string) (name, qualifier string) {
+	if _, after, ok := strings.Cut(s, ":function:"); ok {
 		s = after
 	}
-	name, _, _ := strings.Cut(s, ":")
-	return name
+	name, qualifier, _ = strings.Cut(s, ":")
+	return name, qualifier
+}
+
+// functionQualifier returns the version or alias a call is about: the
+// qualifier parameter, else the one in functionName.
+func functionQualifier(c *call) string {
+	if q := str(c.req, "qualifier"); q != "" {
+		return q
+	}
+	_, q := splitFunction(str(c.req, "functionName"))
+	return q
 }
 
 // unqualifiedFunctionARN drops a version or alias from a function ARN
@@ -214,7 +231,7 @@ func deleteFunction(c *call) ([]state.Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	if str(c.req, "qualifier") != "" {
+	if functionQualifier(c) != "" {
 		return nil, nil
 	}
 	return []state.Change{{Resource: r, Op: state.OpDelete}}, nil
@@ -234,13 +251,17 @@ func functionPermission(op state.Op) reducer {
 			return nil, c.errorf("no requestParameters.statementId")
 		}
 		key := sid
-		if q := str(c.req, "qualifier"); q != "" {
+		q := functionQualifier(c)
+		if q != "" {
 			key = q + ":" + sid
 		}
 		ch := state.Change{Resource: r, Op: op, Path: []string{"permissions", key}}
 		if op == state.OpAdd {
 			v := map[string]any{}
-			copyFields(v, c.req, "action", "principal", "sourceArn", "sourceAccount", "principalOrgID", "functionUrlAuthType", "qualifier")
+			copyFields(v, c.req, "action", "principal", "sourceArn", "sourceAccount", "principalOrgID", "functionUrlAuthType")
+			if q != "" {
+				v["qualifier"] = q
+			}
 			ch.Value = v
 		}
 		return []state.Change{ch}, nil
@@ -297,7 +318,7 @@ func functionURL(op state.Op) reducer {
 		if url != "" {
 			out = append(out, state.Change{Resource: r, Op: state.OpSet, Path: []string{"functionUrl", "url"}, Value: url})
 		}
-		if q := str(c.req, "qualifier"); q != "" {
+		if q := functionQualifier(c); q != "" {
 			out = append(out, state.Change{Resource: r, Op: state.OpSet, Path: []string{"functionUrl", "qualifier"}, Value: q})
 		}
 		return out, nil
