@@ -145,14 +145,14 @@ func modifyDBInstance(c *call) ([]state.Change, error) {
 }
 
 // deleteDBInstance deletes the instance and, unless skipped, records the
-// final snapshot it leaves.
+// final snapshot it leaves (a failed call leaves none: it is no target).
 func deleteDBInstance(c *call) ([]state.Change, error) {
 	r, err := dbInstance(c, "dBInstanceIdentifier")
 	if err != nil {
 		return nil, err
 	}
 	out := []state.Change{{Resource: r, Op: state.OpDelete}}
-	if skip, _ := c.req["skipFinalSnapshot"].(bool); !skip {
+	if skip, _ := c.req["skipFinalSnapshot"].(bool); !skip && !c.e.Failed() {
 		if sr, ok := rdsID(c, dbSnapshot.typ, dbSnapshot.arnKind, str(c.req, "finalDBSnapshotIdentifier")); ok {
 			s := map[string]any{"dBSnapshotIdentifier": sr.ID, "dBInstanceIdentifier": r.ID}
 			copyFields(s, c.resp, "engine", "kmsKeyId")

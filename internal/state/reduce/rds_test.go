@@ -97,3 +97,13 @@ remove ` + id + ` restoreAttributes.111122223333`},
 			want: `delete us-east-1/AWS::RDS::DBClusterSnapshot/aurora-snap`},
 	})
 }
+
+// TestRDSFailedDeleteTargets: a failed DeleteDBInstance is in the
+// instance's timeline, and in no final snapshot's.
+func TestRDSFailedDeleteTargets(t *testing.T) {
+	e := record(t, rdsSource, "DeleteDBInstance", `{"dBInstanceIdentifier":"db1","skipFinalSnapshot":false,"finalDBSnapshotIdentifier":"db1-final"}`, "", "InvalidDBInstanceStateFault")
+	got := Targets(e)
+	if len(got) != 1 || got[0].Type != TypeDBInstance || got[0].ID != "db1" {
+		t.Fatalf("targets %v", got)
+	}
+}
