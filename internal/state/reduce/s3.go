@@ -1,7 +1,6 @@
 package reduce
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -107,12 +106,7 @@ func bucketPolicy(c *call) ([]state.Change, error) {
 	if v == nil {
 		// older records carry the document as a string in "policy"
 		if s := str(c.req, "policy"); s != "" {
-			var doc any
-			if json.Unmarshal([]byte(s), &doc) == nil {
-				v = doc
-			} else {
-				v = s
-			}
+			v = jsonDocument(s)
 		}
 	}
 	if v == nil {
