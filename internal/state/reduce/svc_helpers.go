@@ -37,7 +37,7 @@ func arnRegionAccount(s string) (region, account string) {
 func copyFields(dst, src map[string]any, keys ...string) {
 	for _, k := range keys {
 		if v, ok := src[k]; ok && v != nil {
-			dst[k] = stripXMLNS(v)
+			dst[k] = v
 		}
 	}
 }
