@@ -1,7 +1,7 @@
 package reduce
 
 import (
-	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/trailwarden/trailwarden/internal/state"
@@ -16,18 +16,28 @@ const TypeBucket = "AWS::S3::Bucket"
 func init() {
 	set := func(field string, from ...string) reducer { return bucketSet(field, from) }
 	register("s3.amazonaws.com", map[string]reducer{
-		"CreateBucket":                  createBucket,
-		"DeleteBucket":                  bucketOp(state.OpDelete, ""),
-		"PutBucketPolicy":               bucketPolicy,
-		"DeleteBucketPolicy":            bucketOp(state.OpUnset, "policy"),
-		"PutBucketPublicAccessBlock":    set("publicAccessBlock", "PublicAccessBlockConfiguration"),
-		"DeleteBucketPublicAccessBlock": bucketOp(state.OpUnset, "publicAccessBlock"),
-		"PutBucketAcl":                  bucketACL,
-		"PutBucketEncryption":           set("encryption", "ServerSideEncryptionConfiguration"),
-		"DeleteBucketEncryption":        bucketOp(state.OpUnset, "encryption"),
-		"PutBucketVersioning":           set("versioning", "VersioningConfiguration", "Status"),
-		"PutBucketTagging":              bucketTags,
-		"DeleteBucketTagging":           bucketOp(state.OpUnset, "tags"),
+		"CreateBucket":                    createBucket,
+		"DeleteBucket":                    bucketOp(state.OpDelete, ""),
+		"PutBucketPolicy":                 bucketPolicy,
+		"DeleteBucketPolicy":              bucketOp(state.OpUnset, "policy"),
+		"PutBucketPublicAccessBlock":      set("publicAccessBlock", "PublicAccessBlockConfiguration"),
+		"DeleteBucketPublicAccessBlock":   bucketOp(state.OpUnset, "publicAccessBlock"),
+		"PutBucketAcl":                    bucketACL,
+		"PutBucketEncryption":             set("encryption", "ServerSideEncryptionConfiguration"),
+		"DeleteBucketEncryption":          bucketOp(state.OpUnset, "encryption"),
+		"PutBucketVersioning":             set("versioning", "VersioningConfiguration", "Status"),
+		"PutBucketTagging":                bucketTags,
+		"DeleteBucketTagging":             bucketOp(state.OpUnset, "tags"),
+		"PutBucketLogging":                bucketLogging,
+		"PutBucketReplication":            bucketReplication,
+		"DeleteBucketReplication":         bucketOp(state.OpUnset, "replication"),
+		"PutBucketOwnershipControls":      set("ownershipControls", "OwnershipControls", "Rule", "ObjectOwnership"),
+		"DeleteBucketOwnershipControls":   bucketOp(state.OpUnset, "ownershipControls"),
+		"PutBucketWebsite":                set("website", "WebsiteConfiguration"),
+		"DeleteBucketWebsite":             bucketOp(state.OpUnset, "website"),
+		"PutBucketLifecycle":              set("lifecycle", "LifecycleConfiguration"),
+		"PutBucketLifecycleConfiguration": set("lifecycle", "LifecycleConfiguration"),
+		"DeleteBucketLifecycle":           bucketOp(state.OpUnset, "lifecycle"),
 	})
 }
 
@@ -96,12 +106,7 @@ func bucketPolicy(c *call) ([]state.Change, error) {
 	if v == nil {
 		// older records carry the document as a string in "policy"
 		if s := str(c.req, "policy"); s != "" {
-			var doc any
-			if json.Unmarshal([]byte(s), &doc) == nil {
-				v = doc
-			} else {
-				v = s
-			}
+			v = jsonDocument(s)
 		}
 	}
 	if v == nil {
@@ -139,4 +144,58 @@ func bucketTags(c *call) ([]state.Change, error) {
 	}
 	tags := tagMap(items(c.req, "Tagging", "TagSet", "Tag"))
 	return []state.Change{{Resource: r, Op: state.OpSet, Path: []string{"tags"}, Value: tags}}, nil
+}
+
+// bucketLogging keeps the server access logging target; an empty
+// BucketLoggingStatus (no LoggingEnabled) turns logging off.
+func bucketLogging(c *call) ([]state.Change, error) {
+	r, err := bucket(c)
+	if err != nil {
+		return nil, err
+	}
+	st, ok := c.req["BucketLoggingStatus"]
+	if !ok {
+		return nil, c.errorf("no requestParameters.BucketLoggingStatus")
+	}
+	le, _ := get(c.req, "BucketLoggingStatus", "LoggingEnabled").(map[string]any)
+	if le == nil {
+		if _, isMap := st.(map[string]any); !isMap && st != nil && st != "" {
+			return nil, c.errorf("requestParameters.BucketLoggingStatus is %T, want an object", st)
+		}
+		return []state.Change{{Resource: r, Op: state.OpUnset, Path: []string{"logging"}}}, nil
+	}
+	return []state.Change{{Resource: r, Op: state.OpSet, Path: []string{"logging"}, Value: stripXMLNS(le)}}, nil
+}
+
+// bucketReplication keeps a summary of the replication configuration: the
+// role and, per rule ID, its status and destination (bucket ARN, account).
+// Where the objects go is what matters for exfiltration.
+func bucketReplication(c *call) ([]state.Change, error) {
+	r, err := bucket(c)
+	if err != nil {
+		return nil, err
+	}
+	cfg, ok := c.req["ReplicationConfiguration"].(map[string]any)
+	if !ok {
+		return nil, c.errorf("no requestParameters.ReplicationConfiguration object")
+	}
+	rules := map[string]any{}
+	list := items(cfg, "Rule")
+	if len(list) == 0 {
+		list = items(cfg, "Rules")
+	}
+	for i, rule := range list {
+		id := firstNonEmpty(str(rule, "ID"), str(rule, "Id"), fmt.Sprintf("rule-%d", i+1))
+		v := map[string]any{}
+		setIf(v, "status", str(rule, "Status"))
+		setIf(v, "destinationBucket", str(rule, "Destination", "Bucket"))
+		setIf(v, "destinationAccount", str(rule, "Destination", "Account"))
+		if p, ok := rule["Priority"]; ok {
+			v["priority"] = p
+		}
+		rules[id] = v
+	}
+	v := map[string]any{"rules": rules}
+	setIf(v, "role", str(cfg, "Role"))
+	return []state.Change{{Resource: r, Op: state.OpSet, Path: []string{"replication"}, Value: v}}, nil
 }
