@@ -189,6 +189,10 @@ func applyAll(r ResourceID, cur map[string]any, deleted bool, cs []Change) (map[
 				m = sub
 			}
 			m[c.Path[len(c.Path)-1]] = deepCopy(c.Value)
+		case OpReplace:
+			if err := replaceMatching(next, c.Path, c.Value); err != nil {
+				return nil, false, false, err
+			}
 		case OpRemove:
 			if match, ok := c.Value.(map[string]any); ok {
 				removeMatching(next, c.Path, match)
