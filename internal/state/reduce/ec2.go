@@ -66,6 +66,14 @@ func runInstances(c *call) ([]state.Change, error) {
 		if groups != nil {
 			s["securityGroups"] = groups
 		}
+		if mo, _ := it["metadataOptions"].(map[string]any); metadataOptions(mo) != nil {
+			s["metadataOptions"] = metadataOptions(mo)
+		} else if mo, _ := c.req["metadataOptions"].(map[string]any); metadataOptions(mo) != nil {
+			s["metadataOptions"] = metadataOptions(mo)
+		}
+		if _, ok := c.req["userData"]; ok {
+			s["userData"], s["userDataChangedAt"] = userDataMarker, c.eventTime()
+		}
 		out = append(out, state.Change{Resource: c.id(TypeInstance, id), Op: state.OpPut, Value: s})
 	}
 	return out, nil
@@ -219,17 +227,19 @@ func modifyInstanceAttribute(c *call) ([]state.Change, error) {
 	}
 	r := c.id(TypeInstance, id)
 	var out []state.Change
-	if a := str(c.req, "attribute"); a != "" {
-		v := c.req["value"]
-		if a == "userData" {
-			v = "(changed)"
-		}
-		out = append(out, state.Change{Resource: r, Op: state.OpSet, Path: []string{a}, Value: v})
+	if a := str(c.req, "attribute"); a == "userData" {
+		out = append(out, userDataChanges(c, r)...)
+	} else if a != "" {
+		out = append(out, state.Change{Resource: r, Op: state.OpSet, Path: []string{a}, Value: c.req["value"]})
 	}
 	for _, k := range sortedKeys(c.req) {
 		v := c.req[k]
 		switch k {
 		case "instanceId", "attribute", "value":
+			continue
+		case "userData":
+			// never keep the user data itself: it may hold secrets
+			out = append(out, userDataChanges(c, r)...)
 			continue
 		case "groupSet":
 			var groups []any
@@ -238,6 +248,9 @@ func modifyInstanceAttribute(c *call) ([]state.Change, error) {
 					groups = append(groups, gid)
 				}
 			}
+			if groups == nil {
+				return nil, c.errorf("requestParameters.groupSet names no groupId")
+			}
 			out = append(out, state.Change{Resource: r, Op: state.OpSet, Path: []string{"securityGroups"}, Value: groups})
 			continue
 		}
@@ -245,9 +258,6 @@ func modifyInstanceAttribute(c *call) ([]state.Change, error) {
 			if x, ok := m["value"]; ok && len(m) == 1 {
 				v = x
 			}
-		}
-		if k == "userData" {
-			v = "(changed)" // never keep the user data itself: it may hold secrets
 		}
 		out = append(out, state.Change{Resource: r, Op: state.OpSet, Path: []string{k}, Value: v})
 	}
