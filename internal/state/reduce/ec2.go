@@ -66,10 +66,12 @@ func runInstances(c *call) ([]state.Change, error) {
 		if groups != nil {
 			s["securityGroups"] = groups
 		}
-		if mo, _ := it["metadataOptions"].(map[string]any); metadataOptions(mo) != nil {
-			s["metadataOptions"] = metadataOptions(mo)
-		} else if mo, _ := c.req["metadataOptions"].(map[string]any); metadataOptions(mo) != nil {
-			s["metadataOptions"] = metadataOptions(mo)
+		got, _ := it["metadataOptions"].(map[string]any)
+		asked, _ := c.req["metadataOptions"].(map[string]any)
+		if mo := metadataOptions(got); mo != nil {
+			s["metadataOptions"] = mo
+		} else if mo := metadataOptions(asked); mo != nil {
+			s["metadataOptions"] = mo
 		}
 		if _, ok := c.req["userData"]; ok {
 			s["userData"], s["userDataChangedAt"] = userDataMarker, c.eventTime()
@@ -155,6 +157,7 @@ var ec2Types = map[string]string{
 	"nat":      "AWS::EC2::NatGateway",
 	"lt":       "AWS::EC2::LaunchTemplate",
 	"key":      "AWS::EC2::KeyPair",
+	"pcx":      TypeVPCPeering,
 }
 
 // ec2Resource returns the ResourceID of an EC2 resource id such as
