@@ -38,7 +38,12 @@ func aclEntry(c *call, m map[string]any) (string, map[string]any, error) {
 	if egress {
 		dir = "egress"
 	}
-	v := map[string]any{"ruleAction": fstr(m, "ruleAction"), "protocol": protocol(fget(m, "protocol"))}
+	// requests log the protocol as aclProtocol, responses as protocol
+	proto := fget(m, "aclProtocol")
+	if proto == nil {
+		proto = fget(m, "protocol")
+	}
+	v := map[string]any{"ruleAction": fstr(m, "ruleAction"), "protocol": protocol(proto)}
 	setIf(v, "cidrBlock", fstr(m, "cidrBlock"))
 	setIf(v, "ipv6CidrBlock", fstr(m, "ipv6CidrBlock"))
 	if pr, ok := fget(m, "portRange").(map[string]any); ok && len(pr) > 0 {
@@ -77,7 +82,11 @@ func createNetworkACL(c *call) ([]state.Change, error) {
 		"associations": assocs,
 		"tags":         createdTags(c.req, v, "network-acl"),
 	}
-	if b, ok := boolOf(fget(v, "default")); ok {
+	isDefault := fget(v, "default")
+	if isDefault == nil {
+		isDefault = fget(v, "isDefault")
+	}
+	if b, ok := boolOf(isDefault); ok {
 		s["isDefault"] = b
 	}
 	return []state.Change{c.put(TypeNetworkACL, id, s)}, nil
