@@ -14,18 +14,18 @@ const TypeSnapshot = "AWS::EC2::Snapshot"
 
 func init() {
 	register("ec2.amazonaws.com", map[string]reducer{
-		"CreateSnapshot":          createSnapshot,
-		"CreateSnapshots":         createSnapshots,
-		"CopySnapshot":            copySnapshot,
-		"DeleteSnapshot":          deleteSnapshot,
-		"ModifySnapshotAttribute": modifySnapshotAttribute,
-		"ResetSnapshotAttribute":  resetSnapshotAttribute,
+		"CreateSnapshot":          createEBSSnapshot,
+		"CreateSnapshots":         createEBSSnapshots,
+		"CopySnapshot":            copyEBSSnapshot,
+		"DeleteSnapshot":          deleteEBSSnapshot,
+		"ModifySnapshotAttribute": modifyEBSSnapshotAttribute,
+		"ResetSnapshotAttribute":  resetEBSSnapshotAttribute,
 	})
 }
 
-// snapshotState reads a snapshot as CreateSnapshot's response (or an item
+// ebsSnapshotState reads a snapshot as CreateSnapshot's response (or an item
 // of CreateSnapshots') reports it.
-func snapshotState(c *call, v map[string]any, id string) map[string]any {
+func ebsSnapshotState(c *call, v map[string]any, id string) map[string]any {
 	s := map[string]any{
 		"snapshotId":              id,
 		"createVolumePermissions": map[string]any{},
@@ -43,23 +43,23 @@ func snapshotState(c *call, v map[string]any, id string) map[string]any {
 	return s
 }
 
-func createSnapshot(c *call) ([]state.Change, error) {
+func createEBSSnapshot(c *call) ([]state.Change, error) {
 	id := fstr(c.resp, "snapshotId")
 	if id == "" {
 		return nil, c.errorf("no responseElements.snapshotId: the snapshot's id is unknown")
 	}
-	return []state.Change{c.put(TypeSnapshot, id, snapshotState(c, c.resp, id))}, nil
+	return []state.Change{c.put(TypeSnapshot, id, ebsSnapshotState(c, c.resp, id))}, nil
 }
 
-// createSnapshots snapshots every volume of an instance.
-func createSnapshots(c *call) ([]state.Change, error) {
+// createEBSSnapshots snapshots every volume of an instance.
+func createEBSSnapshots(c *call) ([]state.Change, error) {
 	var out []state.Change
 	for _, it := range list(c.resp, "snapshotSet") {
 		id := fstr(it, "snapshotId")
 		if id == "" {
 			return nil, c.errorf("a snapshotSet item without snapshotId")
 		}
-		out = append(out, c.put(TypeSnapshot, id, snapshotState(c, it, id)))
+		out = append(out, c.put(TypeSnapshot, id, ebsSnapshotState(c, it, id)))
 	}
 	if out == nil {
 		return nil, c.errorf("no responseElements.snapshotSet: the snapshots' ids are unknown")
@@ -67,13 +67,13 @@ func createSnapshots(c *call) ([]state.Change, error) {
 	return out, nil
 }
 
-// copySnapshot creates the copy, in the region the call was made in.
-func copySnapshot(c *call) ([]state.Change, error) {
+// copyEBSSnapshot creates the copy, in the region the call was made in.
+func copyEBSSnapshot(c *call) ([]state.Change, error) {
 	id := fstr(c.resp, "snapshotId")
 	if id == "" {
 		return nil, c.errorf("no responseElements.snapshotId: the copy's id is unknown")
 	}
-	s := snapshotState(c, c.resp, id)
+	s := ebsSnapshotState(c, c.resp, id)
 	setIf(s, "sourceSnapshotId", fstr(c.req, "sourceSnapshotId"))
 	setIf(s, "sourceRegion", fstr(c.req, "sourceRegion"))
 	if b, ok := boolOf(fget(c.req, "encrypted")); ok {
@@ -82,7 +82,7 @@ func copySnapshot(c *call) ([]state.Change, error) {
 	return []state.Change{c.put(TypeSnapshot, id, s)}, nil
 }
 
-func deleteSnapshot(c *call) ([]state.Change, error) {
+func deleteEBSSnapshot(c *call) ([]state.Change, error) {
 	id, err := c.need(c.req, "requestParameters", "snapshotId")
 	if err != nil {
 		return nil, err
@@ -90,8 +90,8 @@ func deleteSnapshot(c *call) ([]state.Change, error) {
 	return []state.Change{c.del(TypeSnapshot, id)}, nil
 }
 
-// modifySnapshotAttribute shares or unshares the snapshot.
-func modifySnapshotAttribute(c *call) ([]state.Change, error) {
+// modifyEBSSnapshotAttribute shares or unshares the snapshot.
+func modifyEBSSnapshotAttribute(c *call) ([]state.Change, error) {
 	id, err := c.need(c.req, "requestParameters", "snapshotId")
 	if err != nil {
 		return nil, err
@@ -103,8 +103,8 @@ func modifySnapshotAttribute(c *call) ([]state.Change, error) {
 	return out, nil
 }
 
-// resetSnapshotAttribute makes the snapshot private again.
-func resetSnapshotAttribute(c *call) ([]state.Change, error) {
+// resetEBSSnapshotAttribute makes the snapshot private again.
+func resetEBSSnapshotAttribute(c *call) ([]state.Change, error) {
 	id, err := c.need(c.req, "requestParameters", "snapshotId")
 	if err != nil {
 		return nil, err
