@@ -31,8 +31,11 @@ func fget(m map[string]any, path ...string) any {
 			return nil
 		}
 		x, ok := mm[p]
-		if !ok && p != "" && p[0] >= 'a' && p[0] <= 'z' {
-			x = mm[string(p[0]-'a'+'A')+p[1:]]
+		if !ok && p != "" && p[0] >= 'a' && p[0] <= 'z' && len(p) <= 64 {
+			var buf [64]byte
+			b := append(buf[:0], p...)
+			b[0] -= 'a' - 'A'
+			x = mm[string(b)] // no allocation: the compiler reads b in place
 		}
 		v = x
 	}

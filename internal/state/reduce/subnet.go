@@ -14,6 +14,7 @@ const TypeSubnet = "AWS::EC2::Subnet"
 func init() {
 	register("ec2.amazonaws.com", map[string]reducer{
 		"CreateSubnet":          createSubnet,
+		"CreateDefaultSubnet":   createSubnet,
 		"DeleteSubnet":          deleteSubnet,
 		"ModifySubnetAttribute": modifySubnetAttribute,
 	})

@@ -15,6 +15,7 @@ const TypeVPC = "AWS::EC2::VPC"
 func init() {
 	register("ec2.amazonaws.com", map[string]reducer{
 		"CreateVpc":                createVPC,
+		"CreateDefaultVpc":         createVPC,
 		"DeleteVpc":                deleteVPC,
 		"ModifyVpcAttribute":       modifyVPCAttribute,
 		"AssociateVpcCidrBlock":    associateVPCCidr,
