@@ -224,18 +224,7 @@ func removeMatching(m map[string]any, path []string, match map[string]any) {
 		m, _ = m[p].(map[string]any)
 	}
 	for k, v := range m {
-		mv, ok := v.(map[string]any)
-		if !ok {
-			continue
-		}
-		all := true
-		for f, want := range match {
-			if got, ok := mv[f]; !ok || !reflect.DeepEqual(got, want) {
-				all = false
-				break
-			}
-		}
-		if all {
+		if mv, ok := v.(map[string]any); ok && holds(mv, match) {
 			delete(m, k)
 		}
 	}
