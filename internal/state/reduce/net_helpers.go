@@ -157,3 +157,23 @@ func scalar(v any) any {
 	}
 	return v
 }
+
+// setAttributes is a Modify*Attribute call that changes one attribute of
+// the resource typ named by the request's idKey, logged as {idKey: ...,
+// "enableDnsHostnames": {"value": true}}: every other key is set, unwrapped.
+func setAttributes(c *call, typ, idKey string) ([]state.Change, error) {
+	id, err := c.need(c.req, "requestParameters", idKey)
+	if err != nil {
+		return nil, err
+	}
+	var out []state.Change
+	for _, k := range sortedKeys(c.req) {
+		if k != idKey {
+			out = append(out, c.set(typ, id, scalar(c.req[k]), k))
+		}
+	}
+	if out == nil {
+		return nil, c.errorf("no attribute in requestParameters")
+	}
+	return out, nil
+}

@@ -58,19 +58,5 @@ func deleteSubnet(c *call) ([]state.Change, error) {
 // modifySubnetAttribute sets the attribute changed:
 // {"subnetId": ..., "mapPublicIpOnLaunch": {"value": true}}.
 func modifySubnetAttribute(c *call) ([]state.Change, error) {
-	id, err := c.need(c.req, "requestParameters", "subnetId")
-	if err != nil {
-		return nil, err
-	}
-	var out []state.Change
-	for _, k := range sortedKeys(c.req) {
-		if k == "subnetId" {
-			continue
-		}
-		out = append(out, c.set(TypeSubnet, id, scalar(c.req[k]), k))
-	}
-	if out == nil {
-		return nil, c.errorf("no attribute in requestParameters")
-	}
-	return out, nil
+	return setAttributes(c, TypeSubnet, "subnetId")
 }

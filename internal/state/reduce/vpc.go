@@ -72,21 +72,7 @@ func deleteVPC(c *call) ([]state.Change, error) {
 // modifyVPCAttribute sets the one attribute the call changes:
 // {"vpcId": ..., "enableDnsHostnames": {"value": true}}.
 func modifyVPCAttribute(c *call) ([]state.Change, error) {
-	id, err := c.need(c.req, "requestParameters", "vpcId")
-	if err != nil {
-		return nil, err
-	}
-	var out []state.Change
-	for _, k := range sortedKeys(c.req) {
-		if k == "vpcId" {
-			continue
-		}
-		out = append(out, c.set(TypeVPC, id, scalar(c.req[k]), k))
-	}
-	if out == nil {
-		return nil, c.errorf("no attribute in requestParameters")
-	}
-	return out, nil
+	return setAttributes(c, TypeVPC, "vpcId")
 }
 
 // associateVPCCidr adds the CIDR block the response reports (its
