@@ -189,6 +189,10 @@ func applyAll(r ResourceID, cur map[string]any, deleted bool, cs []Change) (map[
 				m = sub
 			}
 			m[c.Path[len(c.Path)-1]] = deepCopy(c.Value)
+		case OpReplace:
+			if err := replaceMatching(next, c.Path, c.Value); err != nil {
+				return nil, false, false, err
+			}
 		case OpRemove:
 			if match, ok := c.Value.(map[string]any); ok {
 				removeMatching(next, c.Path, match)
@@ -220,18 +224,7 @@ func removeMatching(m map[string]any, path []string, match map[string]any) {
 		m, _ = m[p].(map[string]any)
 	}
 	for k, v := range m {
-		mv, ok := v.(map[string]any)
-		if !ok {
-			continue
-		}
-		all := true
-		for f, want := range match {
-			if got, ok := mv[f]; !ok || !reflect.DeepEqual(got, want) {
-				all = false
-				break
-			}
-		}
-		if all {
+		if mv, ok := v.(map[string]any); ok && holds(mv, match) {
 			delete(m, k)
 		}
 	}

@@ -59,6 +59,14 @@ const (
 	// OpDelete deletes the resource: its state becomes empty and the revision
 	// is a tombstone. Its history survives.
 	OpDelete Op = "delete"
+	// OpReplace replaces, in the set at Path, the members found by
+	// attribute. Value is a map {"match": map, "key": string, "member":
+	// map}: every member holding all of match's fields is removed and, when
+	// at least one was, member is added under key. A set with no match is
+	// left alone, so the same change can be sent to several sets when the
+	// event does not say which one holds the member (a security group rule
+	// modified by its rule id, ingress or egress).
+	OpReplace Op = "replace"
 )
 
 // Change is one modification of one resource, as data.

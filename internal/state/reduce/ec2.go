@@ -66,6 +66,16 @@ func runInstances(c *call) ([]state.Change, error) {
 		if groups != nil {
 			s["securityGroups"] = groups
 		}
+		got, _ := it["metadataOptions"].(map[string]any)
+		asked, _ := c.req["metadataOptions"].(map[string]any)
+		if mo := metadataOptions(got); mo != nil {
+			s["metadataOptions"] = mo
+		} else if mo := metadataOptions(asked); mo != nil {
+			s["metadataOptions"] = mo
+		}
+		if _, ok := c.req["userData"]; ok {
+			s["userData"], s["userDataChangedAt"] = userDataMarker, c.eventTime()
+		}
 		out = append(out, state.Change{Resource: c.id(TypeInstance, id), Op: state.OpPut, Value: s})
 	}
 	return out, nil
@@ -147,6 +157,7 @@ var ec2Types = map[string]string{
 	"nat":      "AWS::EC2::NatGateway",
 	"lt":       "AWS::EC2::LaunchTemplate",
 	"key":      "AWS::EC2::KeyPair",
+	"pcx":      TypeVPCPeering,
 }
 
 // ec2Resource returns the ResourceID of an EC2 resource id such as
@@ -219,17 +230,19 @@ func modifyInstanceAttribute(c *call) ([]state.Change, error) {
 	}
 	r := c.id(TypeInstance, id)
 	var out []state.Change
-	if a := str(c.req, "attribute"); a != "" {
-		v := c.req["value"]
-		if a == "userData" {
-			v = "(changed)"
-		}
-		out = append(out, state.Change{Resource: r, Op: state.OpSet, Path: []string{a}, Value: v})
+	if a := str(c.req, "attribute"); a == "userData" {
+		out = append(out, userDataChanges(c, r)...)
+	} else if a != "" {
+		out = append(out, state.Change{Resource: r, Op: state.OpSet, Path: []string{a}, Value: c.req["value"]})
 	}
 	for _, k := range sortedKeys(c.req) {
 		v := c.req[k]
 		switch k {
 		case "instanceId", "attribute", "value":
+			continue
+		case "userData":
+			// never keep the user data itself: it may hold secrets
+			out = append(out, userDataChanges(c, r)...)
 			continue
 		case "groupSet":
 			var groups []any
@@ -238,6 +251,9 @@ func modifyInstanceAttribute(c *call) ([]state.Change, error) {
 					groups = append(groups, gid)
 				}
 			}
+			if groups == nil {
+				return nil, c.errorf("requestParameters.groupSet names no groupId")
+			}
 			out = append(out, state.Change{Resource: r, Op: state.OpSet, Path: []string{"securityGroups"}, Value: groups})
 			continue
 		}
@@ -245,9 +261,6 @@ func modifyInstanceAttribute(c *call) ([]state.Change, error) {
 			if x, ok := m["value"]; ok && len(m) == 1 {
 				v = x
 			}
-		}
-		if k == "userData" {
-			v = "(changed)" // never keep the user data itself: it may hold secrets
 		}
 		out = append(out, state.Change{Resource: r, Op: state.OpSet, Path: []string{k}, Value: v})
 	}
