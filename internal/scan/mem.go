@@ -68,6 +68,18 @@ func (m *MemStore) Done(context.Context, string, store.Stamp) (bool, error) { re
 // Checkpoint does nothing.
 func (m *MemStore) Checkpoint(context.Context, string, store.Stamp, int) error { return nil }
 
+// Acknowledge records the coverage of acks; it keeps no checkpoints.
+func (m *MemStore) Acknowledge(ctx context.Context, acks []store.Ack) error {
+	for _, a := range acks {
+		if a.Coverage != nil {
+			if err := m.RecordFile(ctx, *a.Coverage); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // RecordFile keeps fc, replacing what was kept of its origin.
 func (m *MemStore) RecordFile(_ context.Context, fc store.FileCoverage) error {
 	m.mu.Lock()

@@ -36,6 +36,9 @@ type Store interface {
 	Pending(ctx context.Context, limit int) ([]*finding.Finding, error)
 	Done(ctx context.Context, origin string, s store.Stamp) (bool, error)
 	Checkpoint(ctx context.Context, origin string, s store.Stamp, events int) error
+	// Acknowledge checkpoints deliveries and records their coverage, in
+	// one transaction.
+	Acknowledge(ctx context.Context, acks []store.Ack) error
 }
 
 var _ Store = (*store.SQLite)(nil)
@@ -210,6 +213,9 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		Logger:     log,
 	}, &counters)
 	stopProgress()
+	if runErr == nil {
+		runErr = sk.flushBatch(ctx)
+	}
 	if runErr == nil && sk.cov != nil {
 		// Every file is in: look for silences in the accounts read.
 		runErr = sk.silences(ctx)
@@ -287,6 +293,7 @@ type sink struct {
 	cov      CoverageStore
 	accounts map[string]bool
 	keeper   *keeper // nil without State
+	batch    batch
 }
 
 func stamp(d *source.Delivery, ruleset string) store.Stamp {
@@ -304,20 +311,73 @@ func (s *sink) filter(ctx context.Context, d *source.Delivery) (bool, error) {
 	return s.o.Store.Done(ctx, d.Key, stamp(d, s.ruleset))
 }
 
+// Results are acknowledged in batches: the findings of several deliveries
+// are stored in one transaction, their state steps applied in one, and
+// their checkpoints and coverage recorded in one, in that order, so that a
+// delivery is checkpointed only once its findings are in the outbox and its
+// state is kept. A batch is flushed when it holds batchDeliveries
+// deliveries, batchFindings findings or batchSteps steps, when batchAge has
+// passed since its first result, and when the pipeline ends.
+const (
+	batchDeliveries = 64
+	batchFindings   = 2000
+	batchSteps      = 5000
+	batchAge        = 250 * time.Millisecond
+)
+
+// batch is what the sink holds until the next flush.
+type batch struct {
+	findings    []*finding.Finding
+	ruleErrors  int
+	steps       []state.Step
+	stepOrigins []string // the delivery of each step
+	stateErrors []stateProblemAt
+	acks        []store.Ack
+	deliveries  int
+	origin      string // of the first result, for error messages
+	since       time.Time
+}
+
+// stateProblemAt is a state error and the delivery it came from.
+type stateProblemAt struct {
+	origin string
+	err    error
+}
+
+func (b *batch) empty() bool {
+	return len(b.findings) == 0 && len(b.steps) == 0 && len(b.stateErrors) == 0 && len(b.acks) == 0 && b.ruleErrors == 0
+}
+
+func (b *batch) add(r *pipeline.Result) {
+	if b.empty() && b.deliveries == 0 {
+		b.since, b.origin = time.Now(), r.Delivery.Origin
+	}
+	b.findings = append(b.findings, r.Findings...)
+	b.ruleErrors += r.RuleErrors
+	b.steps = append(b.steps, r.Steps...)
+	for range r.Steps {
+		b.stepOrigins = append(b.stepOrigins, r.Delivery.Origin)
+	}
+	for _, err := range r.StateErrors {
+		b.stateErrors = append(b.stateErrors, stateProblemAt{r.Delivery.Origin, err})
+	}
+}
+
+func (b *batch) full() bool {
+	return b.deliveries >= batchDeliveries || len(b.findings) >= batchFindings || len(b.steps) >= batchSteps ||
+		(!b.since.IsZero() && time.Since(b.since) >= batchAge)
+}
+
 func (s *sink) Result(ctx context.Context, r *pipeline.Result) error {
 	sum := s.sum
 	d := r.Delivery
-	if s.keeper != nil && (len(r.Steps) > 0 || len(r.StateErrors) > 0) {
-		// The state is kept before the delivery is acknowledged; the
-		// findings of its change events go out with the delivery's own.
-		fs, err := s.state(ctx, r)
-		if err != nil {
-			return err
-		}
-		r.Findings = append(r.Findings, fs...)
-	}
+	b := &s.batch
 	if r.Partial {
-		return s.findings(ctx, r)
+		b.add(r)
+		if b.full() {
+			return s.flushBatch(ctx)
+		}
+		return nil
 	}
 	if r.Skipped {
 		if d.Kind == source.LogFile {
@@ -343,39 +403,66 @@ func (s *sink) Result(ctx context.Context, r *pipeline.Result) error {
 			}
 		}
 	}
-	if err := s.findings(ctx, r); err != nil {
-		return err
-	}
+	b.add(r)
+	b.deliveries++
+	// A delivery is acknowledged once its findings are stored (the outbox
+	// guarantees their delivery) and its state kept. One with a
+	// delivery-level error is not checkpointed: the next run reads it again
+	// and reports the problem again.
+	ack := store.Ack{Origin: d.Key, Stamp: stamp(d, s.ruleset), Events: r.Decode.Events,
+		NoCheckpoint: r.Err != nil || d.Key == "" || d.ModTime.IsZero()}
 	if fc, ok := coverageOf(d, r.Decode.Events, r.Oldest, r.Newest, r.Err != nil); ok && s.cov != nil {
-		if err := s.cov.RecordFile(ctx, fc); err != nil {
-			return err // the store names the origin
-		}
+		ack.Coverage = &fc
 		s.accounts[fc.Account] = true
 	}
-	// A delivery is acknowledged once its findings are stored (the outbox
-	// guarantees their delivery). One with a delivery-level error is not:
-	// the next run reads it again and reports the problem again.
-	if r.Err == nil && d.Key != "" && !d.ModTime.IsZero() {
-		if err := s.o.Store.Checkpoint(ctx, d.Key, stamp(d, s.ruleset), r.Decode.Events); err != nil {
-			return err // the store names the origin
-		}
+	if !ack.NoCheckpoint || ack.Coverage != nil {
+		b.acks = append(b.acks, ack)
+	}
+	if b.full() {
+		return s.flushBatch(ctx)
 	}
 	return nil
 }
 
-// findings counts, stores and dispatches a result's findings.
-func (s *sink) findings(ctx context.Context, r *pipeline.Result) error {
-	d := r.Delivery
-	s.sum.RuleErrors += r.RuleErrors
-	s.count(r.Findings)
-	if len(r.Findings) > 0 {
-		fresh, err := s.o.Store.AddFindings(ctx, r.Findings)
+// flushBatch stores and dispatches the batch's findings, keeps its state,
+// then acknowledges its deliveries.
+func (s *sink) flushBatch(ctx context.Context) error {
+	b := s.batch
+	s.batch = batch{}
+	if b.empty() {
+		return nil
+	}
+	if err := s.findings(ctx, b.origin, b.findings, b.ruleErrors); err != nil {
+		return err
+	}
+	if s.keeper != nil {
+		fs, err := s.state(ctx, b.steps, b.stepOrigins, b.stateErrors)
 		if err != nil {
-			return fmt.Errorf("store findings of %s: %w", d.Origin, err)
+			return err
+		}
+		if err := s.findings(ctx, b.origin, fs, 0); err != nil {
+			return err
+		}
+	}
+	if err := s.o.Store.Acknowledge(ctx, b.acks); err != nil {
+		return err // the store names the origin
+	}
+	return nil
+}
+
+// findings counts, stores and dispatches findings; origin names the first
+// delivery they come from, for error messages.
+func (s *sink) findings(ctx context.Context, origin string, fs []*finding.Finding, ruleErrors int) error {
+	s.sum.RuleErrors += ruleErrors
+	s.count(fs)
+	if len(fs) > 0 {
+		fresh, err := s.o.Store.AddFindings(ctx, fs)
+		if err != nil {
+			return fmt.Errorf("store findings of %s: %w", origin, err)
 		}
 		s.sum.NewFindings += len(fresh)
 		if err := s.disp.Dispatch(ctx, fresh); err != nil {
-			return fmt.Errorf("dispatch findings of %s: %w", d.Origin, err)
+			return fmt.Errorf("dispatch findings of %s: %w", origin, err)
 		}
 	}
 	return s.flush(ctx)

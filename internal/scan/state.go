@@ -11,7 +11,6 @@ import (
 	"github.com/trailwarden/trailwarden/internal/engine"
 	"github.com/trailwarden/trailwarden/internal/event"
 	"github.com/trailwarden/trailwarden/internal/finding"
-	"github.com/trailwarden/trailwarden/internal/pipeline"
 	"github.com/trailwarden/trailwarden/internal/state"
 	"github.com/trailwarden/trailwarden/internal/state/reduce"
 )
@@ -55,22 +54,26 @@ func newKeeper(ctx context.Context, st state.Store, eng *engine.Engine) *keeper 
 	return &keeper{store: st, eng: eng, w: w, p: event.NewParser()}
 }
 
-// state applies r's steps, then evaluates the change events of what they
-// did; it returns the findings. Events whose steps cannot be read or
+// state applies a batch's steps, then evaluates the change events of what
+// they did; it returns the findings. Events whose steps cannot be read or
 // applied are reported and dead-lettered, and the rest applied: a bad
 // event never stops the state of the others.
-func (s *sink) state(ctx context.Context, r *pipeline.Result) ([]*finding.Finding, error) {
+func (s *sink) state(ctx context.Context, steps []state.Step, origins []string, problems []stateProblemAt) ([]*finding.Finding, error) {
 	k := s.keeper
-	origin := r.Delivery.Origin
-	for _, err := range r.StateErrors {
-		if err := s.stateProblem(ctx, origin, err); err != nil {
+	for _, p := range problems {
+		if err := s.stateProblem(ctx, p.origin, p.err); err != nil {
 			return nil, err
 		}
 	}
-	if len(r.Steps) == 0 {
+	if len(steps) == 0 {
 		return nil, nil
 	}
-	applied, err := k.store.Apply(ctx, r.Steps)
+	origin := origins[0]
+	originOf := make(map[string]string, len(steps))
+	for i := range steps {
+		originOf[steps[i].Provenance.EventID] = origins[i]
+	}
+	applied, err := k.store.Apply(ctx, steps)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("state of %s: %w", origin, err)
@@ -78,13 +81,13 @@ func (s *sink) state(ctx context.Context, r *pipeline.Result) ([]*finding.Findin
 		// One step spoils the batch: apply them one by one and quarantine
 		// the ones that fail.
 		applied = nil
-		for i := range r.Steps {
-			a, err := k.store.Apply(ctx, r.Steps[i:i+1])
+		for i := range steps {
+			a, err := k.store.Apply(ctx, steps[i:i+1])
 			if err != nil {
 				if ctx.Err() != nil {
 					return nil, fmt.Errorf("state of %s: %w", origin, err)
 				}
-				if err := s.stateProblem(ctx, origin, &stateError{err: err, eventID: r.Steps[i].Provenance.EventID}); err != nil {
+				if err := s.stateProblem(ctx, origins[i], &stateError{err: err, eventID: steps[i].Provenance.EventID}); err != nil {
 					return nil, err
 				}
 				continue
@@ -92,7 +95,7 @@ func (s *sink) state(ctx context.Context, r *pipeline.Result) ([]*finding.Findin
 			applied = append(applied, a...)
 		}
 	}
-	s.sum.StateSteps += len(r.Steps)
+	s.sum.StateSteps += len(steps)
 	s.sum.Revisions += len(applied)
 	var out []*finding.Finding
 	for i := range applied {
@@ -112,7 +115,7 @@ func (s *sink) state(ctx context.Context, r *pipeline.Result) ([]*finding.Findin
 		var errs []error
 		out, errs = k.w.Eval(ctx, e, out)
 		for _, f := range out[n:] {
-			f.Origin = origin
+			f.Origin = originOf[a.After.Provenance.EventID]
 		}
 		for _, err := range errs {
 			s.sum.RuleErrors++

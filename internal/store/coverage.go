@@ -40,6 +40,22 @@ func (s *SQLite) RecordFile(ctx context.Context, fc FileCoverage) error {
 }
 
 func (s *SQLite) recordFile(ctx context.Context, fc FileCoverage) error {
+	if err := checkFileCoverage(fc); err != nil {
+		return err
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if err := recordFileTx(ctx, tx, fc, nanos(s.now())); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// checkFileCoverage refuses an incomplete or inconsistent fc.
+func checkFileCoverage(fc FileCoverage) error {
 	switch {
 	case fc.Origin == "" || fc.Account == "" || fc.Region == "":
 		return errors.New("origin, account and region are required")
@@ -50,19 +66,17 @@ func (s *SQLite) recordFile(ctx context.Context, fc FileCoverage) error {
 	case fc.Newest.Before(fc.Oldest):
 		return fmt.Errorf("newest event %s is before the oldest %s", fc.Newest, fc.Oldest)
 	}
+	return nil
+}
+
+// recordFileTx records a checked fc in tx.
+func recordFileTx(ctx context.Context, tx *sql.Tx, fc FileCoverage, now int64) error {
 	var oldest, newest any // NULL for a file without events
 	if !fc.Oldest.IsZero() {
 		oldest, newest = nanos(fc.Oldest), nanos(fc.Newest)
 	}
-	now := nanos(s.now())
-
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	var account, region string
-	err = tx.QueryRowContext(ctx, `SELECT account, region FROM coverage_files WHERE origin = ?`, fc.Origin).Scan(&account, &region)
+	err := tx.QueryRowContext(ctx, `SELECT account, region FROM coverage_files WHERE origin = ?`, fc.Origin).Scan(&account, &region)
 	again := err == nil
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -100,10 +114,7 @@ func (s *SQLite) recordFile(ctx context.Context, fc FileCoverage) error {
 				last_file_at = max(last_file_at, excluded.last_file_at)`,
 			fc.Account, fc.Region, oldest, newest, fc.Events, now)
 	}
-	if err != nil {
-		return err
-	}
-	return tx.Commit()
+	return err
 }
 
 // Coverage returns every account × region a log file was recorded for,
