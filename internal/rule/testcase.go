@@ -26,8 +26,8 @@ type TestCase struct {
 	// state.resource and state.resources.
 	State []TestResource
 	File  string
-	Line   int
-	Col    int
+	Line  int
+	Col   int
 }
 
 var testKeys = map[string]bool{"name": true, "match": true, "event": true, "params": true, "state": true}
