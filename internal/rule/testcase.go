@@ -148,6 +148,9 @@ func (l *loader) tests(r *CELRule, n *yaml.Node) []TestCase {
 			l.errAt(tn, "test case %q has no event", tc.Name)
 			continue
 		}
+		if en.Kind == yaml.AliasNode && en.Alias != nil {
+			en = en.Alias // a case reusing another's event (YAML anchor)
+		}
 		var ev map[string]any
 		switch en.Kind {
 		case yaml.MappingNode:

@@ -108,6 +108,9 @@ type Summary struct {
 	// Revisions the revisions they made, StateErrors the events whose
 	// changes could not be read or applied (reported and dead-lettered).
 	StateSteps, Revisions, StateErrors int
+	// StateChecks counts the findings of the checks of live resources
+	// made once every delivery is in (rules about time).
+	StateChecks int
 	// Integrity holds the verification of each scanned trail (PublicKeys).
 	Integrity []IntegrityResult
 }
@@ -216,6 +219,9 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	if runErr == nil {
 		runErr = sk.flushBatch(ctx)
 	}
+	if runErr == nil {
+		runErr = sk.sweep(ctx)
+	}
 	if runErr == nil && sk.cov != nil {
 		// Every file is in: look for silences in the accounts read.
 		runErr = sk.silences(ctx)
@@ -292,7 +298,8 @@ type sink struct {
 	// coverage this run recorded.
 	cov      CoverageStore
 	accounts map[string]bool
-	keeper   *keeper // nil without State
+	keeper   *keeper   // nil without State
+	newest   time.Time // the newest event read, for state checks
 	batch    batch
 }
 
@@ -405,6 +412,9 @@ func (s *sink) Result(ctx context.Context, r *pipeline.Result) error {
 	}
 	b.add(r)
 	b.deliveries++
+	if r.Newest.After(s.newest) {
+		s.newest = r.Newest
+	}
 	// A delivery is acknowledged once its findings are stored (the outbox
 	// guarantees their delivery) and its state kept. One with a
 	// delivery-level error is not checkpointed: the next run reads it again

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -143,4 +144,76 @@ func (s *sink) stateProblem(ctx context.Context, origin string, err error) error
 		return fmt.Errorf("dead-letter %s: %w", origin, werr)
 	}
 	return nil
+}
+
+// maxChecked bounds the resources of one type a sweep looks at.
+const maxChecked = 100_000
+
+// sweep evaluates, once every delivery is in, a check event (see
+// state.ChangeCheck) of every live resource of each type a rule subscribes
+// to by name, at the time of the newest event read: rules about time fire
+// on them. It returns the findings.
+func (s *sink) sweep(ctx context.Context) error {
+	k := s.keeper
+	if k == nil || s.newest.IsZero() {
+		return nil
+	}
+	var out []*finding.Finding
+	for _, typ := range changeTypes(k.eng) {
+		list, err := k.store.List(ctx, state.Filter{Type: typ})
+		if err != nil {
+			return fmt.Errorf("state check of %s: %w", typ, err)
+		}
+		if len(list) > maxChecked {
+			fmt.Fprintf(s.o.Errors, "state check of %s: %d resources, only the first %d checked\n", typ, len(list), maxChecked)
+			list = list[:maxChecked]
+		}
+		for _, r := range list {
+			rev, err := k.store.At(ctx, r.Resource, time.Time{})
+			if err != nil {
+				return fmt.Errorf("state check: %w", err)
+			}
+			raw, err := state.CheckRecord(r.Resource, rev, s.newest)
+			if err != nil {
+				return err
+			}
+			e, err := k.p.Parse(raw)
+			if err != nil {
+				return fmt.Errorf("check event of %s: %w", r.Resource, err)
+			}
+			n := len(out)
+			var errs []error
+			out, errs = k.w.Eval(ctx, e, out)
+			for _, f := range out[n:] {
+				f.Origin = "state check of " + r.Resource.Key()
+			}
+			for _, err := range errs {
+				s.sum.RuleErrors++
+				fmt.Fprintf(s.o.Errors, "rule error on the check of %s: %v\n", r.Resource, err)
+			}
+		}
+	}
+	s.sum.StateChecks += len(out)
+	return s.findings(ctx, "state checks", out, 0)
+}
+
+// changeTypes returns the resource types rules subscribe to by name on the
+// change stream, sorted.
+func changeTypes(eng *engine.Engine) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range eng.Router().Rules() {
+		m := r.Meta().Match
+		if !slices.Contains(m.Sources, state.ChangeSource) {
+			continue
+		}
+		for _, n := range m.Names {
+			if !seen[n] && !strings.ContainsAny(n, "*?") {
+				seen[n] = true
+				out = append(out, n)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }

@@ -30,6 +30,10 @@ const (
 	ChangeCreate = "create" // the first revision, or one after a deletion
 	ChangeUpdate = "update"
 	ChangeDelete = "delete" // a tombstone
+	// ChangeCheck is a periodic look at a live resource that did not
+	// change: before and after are its state, the diff is empty. Rules about
+	// time (an instance running untagged for a day) fire on it.
+	ChangeCheck = "check"
 )
 
 // Operation says what a.After did: create, update or delete.
@@ -83,21 +87,30 @@ type changeBody struct {
 // so that the same revision always makes the same change event.
 func ChangeRecord(a *Applied) ([]byte, error) {
 	p := a.After.Provenance
+	b, err := changeRecordOf(a, a.Operation(), p.EventTime, p.EventID+"|"+a.Resource.Key())
+	if err != nil {
+		return nil, fmt.Errorf("change event of %s revision %d: %w", a.Resource, a.After.Number, err)
+	}
+	return b, nil
+}
+
+func changeRecordOf(a *Applied, op string, at time.Time, eventID string) ([]byte, error) {
+	p := a.After.Provenance
 	r := changeRecord{
 		EventVersion:       "1.11",
 		EventSource:        ChangeSource,
 		EventName:          a.Resource.Type,
 		EventType:          ChangeEventType,
 		EventCategory:      "State",
-		EventID:            p.EventID + "|" + a.Resource.Key(),
-		EventTime:          p.EventTime.UTC().Format(time.RFC3339Nano),
+		EventID:            eventID,
+		EventTime:          at.UTC().Format(time.RFC3339Nano),
 		AWSRegion:          a.Resource.Region,
 		RecipientAccountID: a.Resource.Account,
 		UserIdentity:       identityOf(p),
 		SourceIPAddress:    p.SourceIP,
 		UserAgent:          p.UserAgent,
 		Change: changeBody{
-			Operation: a.Operation(),
+			Operation: op,
 			Resource:  a.Resource,
 			Revision:  a.After.Number,
 			After:     a.After.State,
@@ -111,11 +124,22 @@ func ChangeRecord(a *Applied) ([]byte, error) {
 		r.Change.Before = a.Before.State
 	}
 	r.Change.Cause.EventID, r.Change.Cause.EventName, r.Change.Cause.EventSource = p.EventID, p.EventName, p.EventSource
-	b, err := json.Marshal(&r)
+	return json.Marshal(&r)
+}
+
+// CheckRecord returns the change event of a check (ChangeCheck) of the live
+// resource id, whose current revision is rev, at time at: the state is
+// rev's, the cause and actor those of rev's event, the event time at. Its
+// eventID names the resource and the time, so that a check repeated at the
+// same time makes the same event.
+func CheckRecord(id ResourceID, rev *Revision, at time.Time) ([]byte, error) {
+	a := Applied{Resource: id, Before: rev, After: *rev}
+	a.After.Diff = []FieldChange{}
+	raw, err := changeRecordOf(&a, ChangeCheck, at, "check|"+id.Key()+"|"+at.UTC().Format(time.RFC3339))
 	if err != nil {
-		return nil, fmt.Errorf("change event of %s revision %d: %w", a.Resource, a.After.Number, err)
+		return nil, fmt.Errorf("check of %s: %w", id, err)
 	}
-	return b, nil
+	return raw, nil
 }
 
 // identityOf rebuilds the userIdentity a rule sees from the provenance: the

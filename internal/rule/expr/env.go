@@ -47,6 +47,7 @@ func NewEnv() (*Env, error) {
 	}
 	opts = append(opts, functions()...)
 	opts = append(opts, stateFunctions()...)
+	opts = append(opts, bucketFunctions()...)
 	env, err := cel.NewEnv(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("build CEL environment: %w", err)

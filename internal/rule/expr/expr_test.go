@@ -232,3 +232,29 @@ func TestPrefilter(t *testing.T) {
 		}
 	}
 }
+
+func TestBucketIsPublic(t *testing.T) {
+	pub := map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}}}
+	grant := map[string]any{"AccessControlList": map[string]any{"Grant": []any{
+		map[string]any{"Grantee": map[string]any{"ID": "abc"}, "Permission": "FULL_CONTROL"},
+		map[string]any{"Grantee": map[string]any{"URI": "http://acs.amazonaws.com/groups/global/AllUsers"}, "Permission": "READ"},
+	}}}
+	for _, tc := range []struct {
+		name string
+		st   map[string]any
+		want bool
+	}{
+		{"empty", map[string]any{"name": "b"}, false},
+		{"public policy", map[string]any{"policy": pub}, true},
+		{"public policy, blocked", map[string]any{"policy": pub, "publicAccessBlock": map[string]any{"BlockPublicPolicy": true}}, false},
+		{"public policy, restricted", map[string]any{"policy": pub, "publicAccessBlock": map[string]any{"RestrictPublicBuckets": "true"}}, false},
+		{"canned public-read", map[string]any{"acl": "public-read"}, true},
+		{"canned private", map[string]any{"acl": "private"}, false},
+		{"grant to AllUsers", map[string]any{"acl": grant}, true},
+		{"grant ignored", map[string]any{"acl": grant, "publicAccessBlock": map[string]any{"IgnorePublicAcls": true}}, false},
+	} {
+		if got := BucketIsPublic(tc.st); got != tc.want {
+			t.Errorf("%s: BucketIsPublic = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -1,7 +1,9 @@
 package reduce
 
 import (
+	"encoding/json"
 	"strings"
+	"time"
 
 	"github.com/trailwarden/trailwarden/internal/state"
 )
@@ -43,11 +45,13 @@ func runInstances(c *call) ([]state.Change, error) {
 			return nil, c.errorf("an instancesSet item without instanceId")
 		}
 		s := map[string]any{
+			"instanceId":   id,
 			"instanceType": firstNonEmpty(str(it, "instanceType"), str(c.req, "instanceType")),
 			"imageId":      str(it, "imageId"),
 			"state":        firstNonEmpty(str(it, "instanceState", "name"), "pending"),
 			"tags":         reqTags,
 		}
+		s["launchTime"] = launchTime(it["launchTime"], c.e.Time)
 		setIf(s, "subnetId", str(it, "subnetId"))
 		setIf(s, "vpcId", str(it, "vpcId"))
 		setIf(s, "privateIpAddress", str(it, "privateIpAddress"))
@@ -280,4 +284,33 @@ func setIf(m map[string]any, k, v string) {
 	if v != "" {
 		m[k] = v
 	}
+}
+
+// launchTime renders an instance's launch time as RFC3339: CloudTrail logs
+// it in epoch milliseconds (recent records) or as a date string; without
+// it, the event's time.
+func launchTime(v any, fallback time.Time) string {
+	var ms float64
+	switch v := v.(type) {
+	case float64:
+		ms = v
+	case int64:
+		ms = float64(v)
+	case json.Number:
+		f, err := v.Float64()
+		if err != nil {
+			return fallback.UTC().Format(time.RFC3339)
+		}
+		ms = f
+	case string:
+		for _, layout := range []string{time.RFC3339, "Jan 2, 2006 3:04:05 PM", "2006-01-02T15:04:05.000Z"} {
+			if t, err := time.Parse(layout, v); err == nil {
+				return t.UTC().Format(time.RFC3339)
+			}
+		}
+		return fallback.UTC().Format(time.RFC3339)
+	default:
+		return fallback.UTC().Format(time.RFC3339)
+	}
+	return time.UnixMilli(int64(ms)).UTC().Format(time.RFC3339)
 }
