@@ -26,9 +26,13 @@ type fakeAWS struct {
 
 	mu       sync.Mutex
 	requests []request
-	// throttle counts down the throttling answers still to give per
-	// operation ("ec2:DescribeVpcs"), whatever the account or region.
-	throttle map[string]int
+	// throttle gives, per operation ("ec2:DescribeVpcs"), how many
+	// throttling answers each account, region and bucket gets before the
+	// real answer.
+	throttle  map[string]int
+	throttled map[string]int
+	// inflight and maxInflight count concurrent requests.
+	inflight, maxInflight int
 	// fail gives an error code to answer, always, per
 	// "service:Operation@region" or "s3:Operation/bucket".
 	fail map[string]string
@@ -47,7 +51,7 @@ type request struct {
 }
 
 func newFakeAWS(t *testing.T) (*fakeAWS, *httptest.Server) {
-	f := &fakeAWS{t: t, throttle: map[string]int{}, fail: map[string]string{}}
+	f := &fakeAWS{t: t, throttle: map[string]int{}, throttled: map[string]int{}, fail: map[string]string{}}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	return f, srv
@@ -64,6 +68,12 @@ func (f *fakeAWS) calls(service, op string) []request {
 		}
 	}
 	return out
+}
+
+func (f *fakeAWS) concurrency() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.maxInflight
 }
 
 func (f *fakeAWS) all() []request {
@@ -100,16 +110,24 @@ func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	f.mu.Lock()
 	f.requests = append(f.requests, req)
+	f.inflight++
+	f.maxInflight = max(f.maxInflight, f.inflight)
 	key := req.Service + ":" + req.Op
-	throttled := f.throttle[key] > 0
+	who := strings.Join([]string{key, req.AccessKey, req.Region, req.Bucket, req.Params.Get("RoleArn")}, " ")
+	throttled := f.throttled[who] < f.throttle[key]
 	if throttled {
-		f.throttle[key]--
+		f.throttled[who]++
 	}
 	code := f.fail[key+"@"+req.Region]
 	if req.Bucket != "" {
 		code = f.fail[key+"/"+req.Bucket]
 	}
 	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		f.inflight--
+		f.mu.Unlock()
+	}()
 
 	switch {
 	case account == "":

@@ -50,7 +50,7 @@ func TestCollect(t *testing.T) {
 	f, srv := newFakeAWS(t)
 	f.throttle = map[string]int{
 		"sts:AssumeRole":                     1,
-		"ec2:DescribeVpcs":                   2, // RequestLimitExceeded, 503
+		"ec2:DescribeVpcs":                   5, // RequestLimitExceeded, 503; more than the SDK's default 3 attempts
 		"iam:GetAccountAuthorizationDetails": 2, // Throttling, 400
 		"s3:ListBuckets":                     2, // SlowDown, 503
 		"s3:GetBucketPolicy":                 1,
@@ -66,6 +66,7 @@ func TestCollect(t *testing.T) {
 	opts.Regions = []string{"us-east-1", "eu-west-1"}
 	opts.RoleARNs = roles
 	opts.ExternalID = "ext-1"
+	opts.Concurrency = 3
 
 	docs, err := live.Collect(t.Context(), testConfig(srv), opts)
 
@@ -158,11 +159,11 @@ func TestCollect(t *testing.T) {
 
 	t.Run("assumed roles", func(t *testing.T) {
 		assumes := f.calls("sts", "AssumeRole")
-		if len(assumes) != 3 { // one throttled, then one per role
-			t.Fatalf("%d AssumeRole requests, want 3 (one throttled)", len(assumes))
+		if len(assumes) != 4 { // per role: one throttled, then the real one
+			t.Fatalf("%d AssumeRole requests, want 4 (2 throttled)", len(assumes))
 		}
 		var arns []string
-		for _, r := range assumes[1:] {
+		for _, r := range assumes {
 			arns = append(arns, r.Params.Get("RoleArn"))
 			if r.AccessKey != baseKey {
 				t.Errorf("AssumeRole signed with %q, want the config's key %q", r.AccessKey, baseKey)
@@ -175,6 +176,7 @@ func TestCollect(t *testing.T) {
 			}
 		}
 		slices.Sort(arns)
+		arns = slices.Compact(arns)
 		if d := cmp.Diff(roles, arns); d != "" {
 			t.Errorf("roles assumed (-want +got):\n%s", d)
 		}
@@ -193,19 +195,25 @@ func TestCollect(t *testing.T) {
 			service, op string
 			want        int
 		}{
-			{"ec2", "DescribeInstances", 8},      // 2 accounts × 2 regions × 2 pages
-			{"ec2", "DescribeSecurityGroups", 8}, // same
-			{"ec2", "DescribeVpcs", 2*2 + 2},     // + 2 throttled
-			{"iam", "GetAccountAuthorizationDetails", 2*2 + 2},
-			{"s3", "ListBuckets", 2*2 + 2},
-			{"s3", "GetBucketPolicy", 2*3 + 1},
-			{"s3", "GetBucketAcl", 2 * 3}, // AccessDenied is not retried
-			{"lambda", "ListFunctions", 2*2*2 + 2},
+			{"ec2", "DescribeInstances", 2 * 2 * 2},      // accounts × regions × pages
+			{"ec2", "DescribeSecurityGroups", 2 * 2 * 2}, // same
+			{"ec2", "DescribeVpcs", 2 * 2 * (1 + 5)},     // accounts × regions × (page + throttled)
+			{"iam", "GetAccountAuthorizationDetails", 2 * (2 + 2)},
+			{"s3", "ListBuckets", 2 * (2 + 2)},
+			{"s3", "GetBucketPolicy", 2 * 3 * (1 + 1)}, // accounts × buckets × (call + throttled)
+			{"s3", "GetBucketAcl", 2 * 3},              // AccessDenied is not retried
+			{"lambda", "ListFunctions", 2 * 2 * (2 + 2)},
 			{"sts", "GetCallerIdentity", 2},
 		} {
 			if got := len(f.calls(c.service, c.op)); got != c.want {
 				t.Errorf("%s:%s: %d requests, want %d", c.service, c.op, got, c.want)
 			}
+		}
+	})
+
+	t.Run("concurrency", func(t *testing.T) {
+		if n := f.concurrency(); n > opts.Concurrency {
+			t.Errorf("%d requests in flight at once, want at most %d", n, opts.Concurrency)
 		}
 	})
 
