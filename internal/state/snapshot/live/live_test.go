@@ -1,6 +1,7 @@
 package live_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -478,6 +479,34 @@ func TestCollectFatal(t *testing.T) {
 			}
 			if n != 1 {
 				t.Errorf("%s sent %d times, want once (a denial is not retried)", op, n)
+			}
+		})
+	}
+}
+
+// TestCollectStops checks the errors that come before or instead of any
+// answer: a cancelled context and options that name no region.
+func TestCollectStops(t *testing.T) {
+	_, srv := newFakeAWS(t)
+	cancelled, cancel := context.WithCancel(t.Context())
+	cancel()
+	noRegion := testConfig(srv)
+	noRegion.Region = ""
+	for _, c := range []struct {
+		name string
+		ctx  context.Context
+		cfg  aws.Config
+		opts live.Options
+		want string
+	}{
+		{name: "cancelled", ctx: cancelled, cfg: testConfig(srv), opts: testOptions(), want: context.Canceled.Error()},
+		{name: "no region", ctx: t.Context(), cfg: noRegion, opts: testOptions(), want: "live: no region"},
+		{name: "empty region", ctx: t.Context(), cfg: testConfig(srv), opts: live.Options{Regions: []string{"us-east-1", ""}}, want: "live: empty region"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			docs, err := live.Collect(c.ctx, c.cfg, c.opts)
+			if docs != nil || err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("Collect = %d documents, %v; want none and an error containing %q", len(docs), err, c.want)
 			}
 		})
 	}
