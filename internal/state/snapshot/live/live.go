@@ -137,7 +137,8 @@ func (o Options) withDefaults(cfg aws.Config) (Options, error) {
 // with every other document. Any other failed call is fatal: Collect stops
 // the calls in flight and returns nil and a *CallError naming the service,
 // operation, account and region, because a reconciler must not mistake a
-// missing list of instances or roles for an empty one.
+// missing list of instances or roles for an empty one. A cancelled ctx
+// stops it the same way, with ctx's error.
 //
 // The config's credentials, region and endpoint are used as they are
 // (set BaseEndpoint for a local endpoint); its retryer is replaced by a
