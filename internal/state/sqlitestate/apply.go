@@ -2,12 +2,12 @@ package sqlitestate
 
 import (
 	"context"
+	"maps"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/trailwarden/trailwarden/internal/state"
 )
@@ -26,12 +26,28 @@ func (s *Store) Apply(ctx context.Context, steps []state.Step) ([]state.Applied,
 	return applied, nil
 }
 
-func (s *Store) apply(ctx context.Context, steps []state.Step) ([]state.Applied, error) {
+func (s *Store) apply(ctx context.Context, steps []state.Step) (_ []state.Applied, err error) {
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	// The tips cached by earlier Applies hold unless another connection
+	// (another process) wrote since: data_version tells.
+	var dv int64
+	if err := tx.QueryRowContext(ctx, "PRAGMA data_version").Scan(&dv); err != nil {
+		return nil, err
+	}
+	if dv != s.dataVersion || len(s.tips) > maxTips {
+		s.tips, s.dataVersion = map[string]*tip{}, dv
+	}
+	defer func() {
+		if err != nil {
+			s.tips = map[string]*tip{} // what was cached may not have been committed
+		}
+	}()
 	ins, err := tx.PrepareContext(ctx, `INSERT INTO steps (event_id, resource_key, event_time, provenance, changes, targets)
 		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, resource_key) DO NOTHING`)
 	if err != nil {
@@ -68,7 +84,10 @@ func (s *Store) apply(ctx context.Context, steps []state.Step) ([]state.Applied,
 			p := byKey[k]
 			if p == nil {
 				p = &pending{id: id}
-				if err := maxTime.QueryRowContext(ctx, k).Scan(&p.before); err != nil {
+				if t := s.tips[k]; t != nil {
+					p.tip = t
+					p.before = sql.NullInt64{Int64: t.maxStep, Valid: true}
+				} else if err := maxTime.QueryRowContext(ctx, k).Scan(&p.before); err != nil {
 					return nil, err
 				}
 				byKey[k] = p
@@ -104,16 +123,24 @@ func (s *Store) apply(ctx context.Context, steps []state.Step) ([]state.Applied,
 	}
 	defer rf.close()
 	var applied []state.Applied
+	tips := make(map[string]*tip, len(keys))
 	for _, k := range keys {
-		a, err := rf.refold(ctx, byKey[k])
+		p := byKey[k]
+		a, t, err := rf.refold(ctx, p)
 		if err != nil {
 			return nil, err
 		}
 		applied = append(applied, a...)
+		t.maxStep = p.before.Int64
+		for _, st := range p.fresh {
+			t.maxStep = max(t.maxStep, nanos(st.Provenance.EventTime))
+		}
+		tips[k] = t
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, err
 	}
+	maps.Copy(s.tips, tips)
 	return applied, nil
 }
 
@@ -122,7 +149,21 @@ type pending struct {
 	id     state.ResourceID
 	before sql.NullInt64 // the latest event time stored before this Apply
 	fresh  []state.Step  // the steps newly stored, as they read back
+	tip    *tip          // the cached tip, when there is one
 }
+
+// tip is what Apply needs of a resource to extend its history: the latest
+// event time of its steps, its current revision (nil when none) and ARN.
+// The Store caches the tips of the resources it wrote lately, so that
+// events arriving in order need no query to find them.
+type tip struct {
+	maxStep int64
+	last    *state.Revision
+	arn     string
+}
+
+// maxTips bounds the tip cache; it is emptied when it grows past.
+const maxTips = 100_000
 
 // decodeStep decodes a step's columns as loadSteps does, so that a step
 // folded on arrival holds the same values (json.Number) as one read back.
@@ -234,35 +275,35 @@ func (rf *refolder) close() {
 // stored before (the usual case: events arrive roughly in order), only they
 // are folded, onto the current revision; otherwise all its stored steps are
 // folded again.
-func (rf *refolder) refold(ctx context.Context, p *pending) ([]state.Applied, error) {
+func (rf *refolder) refold(ctx context.Context, p *pending) ([]state.Applied, *tip, error) {
 	id, k := p.id, p.id.Key()
 	if p.before.Valid && !slices.ContainsFunc(p.fresh, func(s state.Step) bool {
 		return nanos(s.Provenance.EventTime) <= p.before.Int64 || s.Provenance.EventID == ""
 	}) {
-		applied, done, err := rf.extend(ctx, p)
-		if done || err != nil {
-			return applied, err
+		applied, t, err := rf.extend(ctx, p)
+		if t != nil || err != nil {
+			return applied, t, err
 		}
 	}
 	rows, err := rf.steps.QueryContext(ctx, k)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	steps, err := scanSteps(rows, k)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	h, err := state.Fold(id, steps)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if _, err := rf.delRevs.ExecContext(ctx, k); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := rf.write(ctx, id, h.Resource.ARN, h.Revisions); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return state.AppliedIn(h.Resource, h.Revisions, nil, p.isFresh), nil
+	return state.AppliedIn(h.Resource, h.Revisions, nil, p.isFresh), &tip{last: h.Current(), arn: h.Resource.ARN}, nil
 }
 
 // isFresh reports whether the event is one of p's new steps.
@@ -274,33 +315,41 @@ func (p *pending) isFresh(eventID string) bool {
 // the stored steps: a synthetic first step, earlier than every fresh one,
 // restores the current state (or tombstone), and its revision is dropped.
 // It reports false, having written nothing, when there is no revision yet.
-func (rf *refolder) extend(ctx context.Context, p *pending) ([]state.Applied, bool, error) {
+func (rf *refolder) extend(ctx context.Context, p *pending) ([]state.Applied, *tip, error) {
 	k := p.id.Key()
-	var last state.Revision
-	var at int64
-	var prov, st, diff []byte
+	var last *state.Revision
 	var arn string
-	err := rf.last.QueryRowContext(ctx, k).Scan(&last.Number, &at, &prov, &st, &diff, &last.Deleted, &arn)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, false, nil
+	if p.tip != nil {
+		last, arn = p.tip.last, p.tip.arn
+	} else {
+		var r state.Revision
+		var prov, st, diff []byte
+		var at int64
+		err := rf.last.QueryRowContext(ctx, k).Scan(&r.Number, &at, &prov, &st, &diff, &r.Deleted, &arn)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, nil, err
+		}
+		if err == nil {
+			if err := decodeRevision(&r, prov, st, diff); err != nil {
+				return nil, nil, fmt.Errorf("%s revision %d: %w", k, r.Number, err)
+			}
+			last = &r
+		}
 	}
-	if err != nil {
-		return nil, false, err
-	}
-	if err := decodeRevision(&last, prov, st, diff); err != nil {
-		return nil, false, fmt.Errorf("%s revision %d: %w", k, last.Number, err)
+	if last == nil {
+		return nil, nil, nil // no revision yet: fold everything
 	}
 	seed := state.Change{Resource: p.id, Op: state.OpDelete}
 	if !last.Deleted {
 		seed = state.Change{Resource: p.id, Op: state.OpPut, Value: last.State}
 	}
-	steps := append([]state.Step{{Provenance: state.Provenance{EventTime: time.Unix(0, at).UTC()}, Changes: []state.Change{seed}}}, p.fresh...)
+	steps := append([]state.Step{{Provenance: state.Provenance{EventTime: last.Provenance.EventTime}, Changes: []state.Change{seed}}}, p.fresh...)
 	h, err := state.Fold(p.id, steps)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
 	if len(h.Revisions) == 0 || h.Revisions[0].Provenance.EventID != "" {
-		return nil, false, fmt.Errorf("%s: the seed of an extension did not fold first", k)
+		return nil, nil, fmt.Errorf("%s: the seed of an extension did not fold first", k)
 	}
 	revs := h.Revisions[1:]
 	for i := range revs {
@@ -310,15 +359,15 @@ func (rf *refolder) extend(ctx context.Context, p *pending) ([]state.Applied, bo
 		arn = h.Resource.ARN
 	}
 	if len(revs) == 0 { // only no-ops and failed calls; they may tell the ARN
-		_, err := rf.upsertRes.ExecContext(ctx, k, p.id.Account, p.id.Region, p.id.Type, p.id.ID, arn, last.Number, at, last.Deleted)
-		return nil, true, err
+		_, err := rf.upsertRes.ExecContext(ctx, k, p.id.Account, p.id.Region, p.id.Type, p.id.ID, arn, last.Number, nanos(last.Provenance.EventTime), last.Deleted)
+		return nil, &tip{last: last, arn: arn}, err
 	}
 	if err := rf.write(ctx, p.id, arn, revs); err != nil {
-		return nil, true, err
+		return nil, nil, err
 	}
 	id := p.id
 	id.ARN = arn
-	return state.AppliedIn(id, revs, &last, p.isFresh), true, nil
+	return state.AppliedIn(id, revs, last, p.isFresh), &tip{last: &revs[len(revs)-1], arn: arn}, nil
 }
 
 // decodeRevision fills r from its stored columns, as At reads them.

@@ -38,6 +38,10 @@ type Store struct {
 	r    *sql.DB
 	at   *sql.Stmt // At's query, prepared on the read pool
 
+	applyMu     sync.Mutex      // one Apply at a time (there is one writer anyway)
+	tips        map[string]*tip // by resource key; see tip
+	dataVersion int64           // PRAGMA data_version when tips were last valid
+
 	closeOnce sync.Once
 	closeErr  error
 }
