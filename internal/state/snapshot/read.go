@@ -1,0 +1,416 @@
+package snapshot
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// ReadOptions fill in what a file does not say. The data wins where it
+// tells: an account read from an OwnerId or an ARN, a region read from an
+// ARN or an availability zone.
+type ReadOptions struct {
+	Account string // used when the data names no account (always for S3)
+	Region  string // used when the data names no region (SecurityGroups, Vpcs)
+	// Bucket names the bucket of a per-bucket file (get-bucket-policy,
+	// get-bucket-acl, get-public-access-block, get-bucket-encryption). When
+	// empty, the file name must follow <bucket>.<command>.json, e.g.
+	// my-bucket.get-bucket-policy.json.
+	Bucket string
+	// TakenAt is when the snapshot was taken, for files that do not say
+	// (raw CLI output never does); zero means Now.
+	TakenAt time.Time
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+// FileError is bad input in one snapshot file: unreadable, not JSON, of no
+// kind trailwarden knows, or of an unexpected shape. Offset, Line and Col
+// (1-based; 0 when unknown) point at the JSON error.
+type FileError struct {
+	Path   string
+	Offset int64
+	Line   int
+	Col    int
+	Err    error
+}
+
+// Error names the file and, where known, the position.
+func (e *FileError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d:%d (byte %d): %v", e.Path, e.Line, e.Col, e.Offset, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.Path, e.Err)
+}
+
+// Unwrap returns the underlying error.
+func (e *FileError) Unwrap() error { return e.Err }
+
+// ErrUnknownKind is wrapped when a file's top-level keys match no call
+// trailwarden reads (a CloudTrail log file, say).
+var ErrUnknownKind = errors.New("unknown snapshot kind")
+
+// ReadFile reads the snapshot file at path; see Read.
+func ReadFile(path string, o ReadOptions) ([]Document, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &FileError{Path: path, Err: err}
+	}
+	return Read(path, data, o)
+}
+
+// Read reads one snapshot file, named name in errors and in each
+// Document's Source. It accepts trailwarden's own bundles (one Document, a
+// JSON array of Documents, or Documents as JSON Lines) and the raw output
+// of one AWS CLI call (aws ec2 describe-instances > file.json), whose kind
+// it detects from the top-level keys.
+//
+// A file is all or nothing: on any error (bad JSON, unknown kind, a shape
+// Observe cannot read) Read returns no documents and a *FileError.
+func Read(name string, data []byte, o ReadOptions) ([]Document, error) {
+	docs, err := read(name, data, o)
+	if err != nil {
+		var fe *FileError
+		if errors.As(err, &fe) {
+			return nil, err
+		}
+		return nil, &FileError{Path: name, Err: err}
+	}
+	for i := range docs {
+		if _, err := Observe(docs[i]); err != nil && !errors.Is(err, ErrUnsupported) {
+			if len(docs) > 1 {
+				err = fmt.Errorf("document %d (%s): %w", i+1, docs[i].Kind, err)
+			}
+			return nil, &FileError{Path: name, Err: err}
+		}
+	}
+	return docs, nil
+}
+
+func read(name string, data []byte, o ReadOptions) ([]Document, error) {
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	takenAt := o.TakenAt
+	if takenAt.IsZero() {
+		takenAt = now()
+	}
+	takenAt = takenAt.UTC()
+
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var first json.RawMessage
+	if err := dec.Decode(&first); err != nil {
+		if err == io.EOF {
+			return nil, errors.New("empty file")
+		}
+		return nil, jsonError(name, data, dec, err)
+	}
+	fill := func(d *Document) error {
+		if d.Kind == "" {
+			return errors.New(`a document without "kind"`)
+		}
+		if len(d.Data) == 0 {
+			return fmt.Errorf(`a %s document without "data"`, d.Kind)
+		}
+		if d.Account == "" {
+			d.Account = o.Account
+		}
+		if d.Region == "" && !global(d.Kind) {
+			d.Region = o.Region
+		}
+		if d.TakenAt.IsZero() {
+			d.TakenAt = takenAt
+		}
+		d.TakenAt = d.TakenAt.UTC()
+		if d.Source == "" {
+			d.Source = name
+		}
+		return nil
+	}
+	switch first[0] {
+	case '[': // a bundle: an array of documents
+		var docs []Document
+		if err := json.Unmarshal(first, &docs); err != nil {
+			return nil, fmt.Errorf("a JSON array must hold trailwarden snapshot documents: %w", err)
+		}
+		if err := trailing(name, data, dec); err != nil {
+			return nil, err
+		}
+		for i := range docs {
+			if err := fill(&docs[i]); err != nil {
+				return nil, fmt.Errorf("document %d: %w", i+1, err)
+			}
+		}
+		return docs, nil
+	case '{':
+	default:
+		return nil, errors.New("not a JSON object or array")
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(first, &top); err != nil {
+		return nil, err
+	}
+	if _, ok := top["kind"]; ok { // a bundle: one document, or JSON Lines of them
+		var docs []Document
+		raw := first
+		for n := 1; ; n++ {
+			var d Document
+			if err := json.Unmarshal(raw, &d); err != nil {
+				return nil, fmt.Errorf("document %d: %w", n, err)
+			}
+			if err := fill(&d); err != nil {
+				return nil, fmt.Errorf("document %d: %w", n, err)
+			}
+			docs = append(docs, d)
+			raw = nil
+			if err := dec.Decode(&raw); err == io.EOF {
+				return docs, nil
+			} else if err != nil {
+				return nil, jsonError(name, data, dec, err)
+			}
+		}
+	}
+	// the raw output of one AWS CLI call
+	if err := trailing(name, data, dec); err != nil {
+		return nil, err
+	}
+	kind, err := DetectKind(top)
+	if err != nil {
+		return nil, err
+	}
+	d := Document{Kind: kind, Data: first, TakenAt: takenAt, Source: name}
+	acct, region := hints(kind, first)
+	d.Account = firstOf(acct, o.Account)
+	if !global(kind) {
+		d.Region = firstOf(region, o.Region)
+		if d.Region == "" {
+			return nil, fmt.Errorf("%s: the data names no region: give one (--region)", kind)
+		}
+	}
+	if d.Account == "" {
+		return nil, fmt.Errorf("%s: the data names no account: give one (--account)", kind)
+	}
+	if perBucket(kind) {
+		d.Bucket = firstOf(o.Bucket, bucketFromName(name, kind))
+		if d.Bucket == "" {
+			return nil, fmt.Errorf("%s: which bucket? name the file <bucket>.%s.json or give --bucket", kind, commands[kind])
+		}
+	}
+	return []Document{d}, nil
+}
+
+// trailing fails when anything but white space follows the first value.
+func trailing(name string, data []byte, dec *json.Decoder) error {
+	var extra json.RawMessage
+	switch err := dec.Decode(&extra); err {
+	case io.EOF:
+		return nil
+	case nil:
+		off := dec.InputOffset() - int64(len(extra))
+		line, col := position(data, off)
+		return &FileError{Path: name, Offset: off, Line: line, Col: col, Err: errors.New("more than one JSON value (JSON Lines hold trailwarden documents only)")}
+	default:
+		return jsonError(name, data, dec, err)
+	}
+}
+
+// jsonError turns a decoding error into a *FileError with its position.
+func jsonError(name string, data []byte, dec *json.Decoder, err error) error {
+	off := dec.InputOffset()
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		off = max(se.Offset-1, 0) // Offset counts the bad byte: point at it
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		off = int64(len(data))
+		err = errors.New("truncated JSON: unexpected end of file")
+	}
+	line, col := position(data, off)
+	return &FileError{Path: name, Offset: off, Line: line, Col: col, Err: err}
+}
+
+// position returns the 1-based line and column of byte offset off.
+func position(data []byte, off int64) (line, col int) {
+	off = min(max(off, 0), int64(len(data)))
+	before := data[:off]
+	line = bytes.Count(before, []byte{'\n'}) + 1
+	col = int(off) - (bytes.LastIndexByte(before, '\n') + 1) + 1
+	return line, col
+}
+
+// DetectKind names the call whose raw CLI output has these top-level keys.
+func DetectKind(top map[string]json.RawMessage) (Kind, error) {
+	has := func(k string) bool { _, ok := top[k]; return ok }
+	switch {
+	case has("Reservations"):
+		return EC2Instances, nil
+	case has("SecurityGroups"):
+		return EC2SecurityGroups, nil
+	case has("Vpcs"):
+		return EC2VPCs, nil
+	case has("UserDetailList"), has("RoleDetailList"), has("GroupDetailList"):
+		return IAMAuthorization, nil
+	case has("Policies"):
+		// list-policies prints Policies too, without the documents
+		var ps []struct {
+			PolicyVersionList json.RawMessage
+		}
+		if json.Unmarshal(top["Policies"], &ps) == nil && len(ps) > 0 && len(ps[0].PolicyVersionList) == 0 {
+			return "", fmt.Errorf("%w: Policies without PolicyVersionList (aws iam list-policies?): use aws iam get-account-authorization-details", ErrUnknownKind)
+		}
+		return IAMAuthorization, nil
+	case has("Buckets") && has("Owner"):
+		return S3Buckets, nil
+	case has("Grants") && has("Owner"):
+		return S3BucketACL, nil
+	case has("Policy"):
+		if len(top["Policy"]) == 0 || top["Policy"][0] != '"' {
+			return "", fmt.Errorf("%w: Policy is not a string (get-bucket-policy prints the policy as a string)", ErrUnknownKind)
+		}
+		return S3BucketPolicy, nil
+	case has("PublicAccessBlockConfiguration"):
+		return S3PublicAccessBlock, nil
+	case has("ServerSideEncryptionConfiguration"):
+		return S3BucketEncryption, nil
+	case has("Functions"):
+		return LambdaFunctions, nil
+	}
+	keys := make([]string, 0, len(top))
+	for k := range top {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	if len(keys) > 5 {
+		keys = append(keys[:5], "...")
+	}
+	return "", fmt.Errorf("%w: top-level keys [%s] match no call trailwarden reads", ErrUnknownKind, strings.Join(keys, " "))
+}
+
+// global reports whether a kind's calls are not regional.
+func global(k Kind) bool {
+	switch k {
+	case IAMAuthorization, S3Buckets, S3BucketPolicy, S3BucketACL, S3PublicAccessBlock, S3BucketEncryption:
+		return true
+	}
+	return false
+}
+
+func perBucket(k Kind) bool { _, ok := commands[k]; return ok }
+
+// commands names the CLI command of each per-bucket kind, as the file name
+// convention <bucket>.<command>.json spells it.
+var commands = map[Kind]string{
+	S3BucketPolicy:      "get-bucket-policy",
+	S3BucketACL:         "get-bucket-acl",
+	S3PublicAccessBlock: "get-public-access-block",
+	S3BucketEncryption:  "get-bucket-encryption",
+}
+
+// bucketFromName reads the bucket from a file named <bucket>.<command>.json.
+func bucketFromName(path string, k Kind) string {
+	base := strings.TrimSuffix(filepath.Base(path), ".json")
+	b, ok := strings.CutSuffix(base, "."+commands[k])
+	if !ok {
+		return ""
+	}
+	return b
+}
+
+var (
+	accountRE = regexp.MustCompile(`^\d{12}$`)
+	azRE      = regexp.MustCompile(`^([a-z]{2}(?:-[a-z]+)+-\d+)`)
+)
+
+// hints reads the account and region the data itself names, where it
+// does: the first reservation's OwnerId and availability zone, the first
+// group's or VPC's OwnerId, the first IAM ARN, the first function ARN.
+func hints(k Kind, data json.RawMessage) (account, region string) {
+	var v struct {
+		Reservations []struct {
+			OwnerId   string
+			Instances []struct{ Placement struct{ AvailabilityZone string } }
+		}
+		SecurityGroups  []struct{ OwnerId string }
+		Vpcs            []struct{ OwnerId string }
+		UserDetailList  []struct{ Arn string }
+		RoleDetailList  []struct{ Arn string }
+		GroupDetailList []struct{ Arn string }
+		Policies        []struct{ Arn string }
+		Functions       []struct{ FunctionArn string }
+	}
+	if json.Unmarshal(data, &v) != nil {
+		return "", "" // Observe reports the shape
+	}
+	acct := func(s string) {
+		if account == "" && accountRE.MatchString(s) {
+			account = s
+		}
+	}
+	fromARN := func(arn string) {
+		p := strings.SplitN(arn, ":", 6)
+		if len(p) == 6 {
+			acct(p[4])
+			if region == "" {
+				region = p[3]
+			}
+		}
+	}
+	switch k {
+	case EC2Instances:
+		for _, r := range v.Reservations {
+			acct(r.OwnerId)
+			for _, i := range r.Instances {
+				if m := azRE.FindStringSubmatch(i.Placement.AvailabilityZone); m != nil && region == "" {
+					region = m[1]
+				}
+			}
+		}
+	case EC2SecurityGroups:
+		for _, g := range v.SecurityGroups {
+			acct(g.OwnerId)
+		}
+	case EC2VPCs:
+		for _, g := range v.Vpcs {
+			acct(g.OwnerId)
+		}
+	case IAMAuthorization:
+		for _, l := range [][]struct{ Arn string }{v.UserDetailList, v.RoleDetailList, v.GroupDetailList, v.Policies} {
+			for _, x := range l {
+				fromARN(x.Arn)
+			}
+		}
+		region = ""
+	case LambdaFunctions:
+		for _, f := range v.Functions {
+			fromARN(f.FunctionArn)
+		}
+	}
+	return account, region
+}
+
+// regionOfZone returns the region of an availability zone (us-east-1a →
+// us-east-1; us-west-2-lax-1a → us-west-2), or "".
+func regionOfZone(az string) string {
+	if m := azRE.FindStringSubmatch(az); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+func firstOf(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
