@@ -125,11 +125,11 @@ func observeBucketACL(o *obs, top map[string]any) {
 
 // canned maps the grants a canned ACL makes, sorted, to its name.
 var canned = map[string]string{
-	"owner:FULL_CONTROL": "private",
-	"AllUsers:READ owner:FULL_CONTROL":                                      "public-read",
-	"AllUsers:READ AllUsers:WRITE owner:FULL_CONTROL":                       "public-read-write",
-	"AuthenticatedUsers:READ owner:FULL_CONTROL":                            "authenticated-read",
-	"LogDelivery:READ_ACP LogDelivery:WRITE owner:FULL_CONTROL":             "log-delivery-write",
+	"owner:FULL_CONTROL":                                        "private",
+	"AllUsers:READ owner:FULL_CONTROL":                          "public-read",
+	"AllUsers:READ AllUsers:WRITE owner:FULL_CONTROL":           "public-read-write",
+	"AuthenticatedUsers:READ owner:FULL_CONTROL":                "authenticated-read",
+	"LogDelivery:READ_ACP LogDelivery:WRITE owner:FULL_CONTROL": "log-delivery-write",
 }
 
 // CannedACL returns the canned ACL an AccessControlPolicy (as CloudTrail

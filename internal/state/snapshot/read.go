@@ -337,7 +337,9 @@ func hints(k Kind, data json.RawMessage) (account, region string) {
 	var v struct {
 		Reservations []struct {
 			OwnerId   string
-			Instances []struct{ Placement struct{ AvailabilityZone string } }
+			Instances []struct {
+				Placement struct{ AvailabilityZone string }
+			}
 		}
 		SecurityGroups  []struct{ OwnerId string }
 		Vpcs            []struct{ OwnerId string }
