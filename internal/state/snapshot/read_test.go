@@ -124,11 +124,10 @@ func TestReadErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			name := tc.file
+			name := "inline.json"
 			var docs []Document
 			var err error
-			if tc.data != "" || tc.file == "" {
-				name = "inline.json"
+			if tc.file == "" {
 				docs, err = Read(name, []byte(tc.data), tc.opts)
 			} else {
 				name = filepath.Join("testdata", tc.file)
