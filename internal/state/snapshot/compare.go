@@ -2,7 +2,9 @@ package snapshot
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -28,6 +30,24 @@ var informational = map[string]bool{
 	"region": true, "availabilityZone": true, "privateIpAddress": true, "name": true,
 }
 
+// unordered keys hold lists whose order means nothing (a set of ids).
+var unordered = map[string]bool{
+	typeInstance + "/securityGroups": true,
+	typeFunction + "/vpcConfig":      true,
+}
+
+// sortLists sorts, in place, every list of strings in v.
+func sortLists(v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		for _, x := range v {
+			sortLists(x)
+		}
+	case []any:
+		slices.SortFunc(v, func(a, b any) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
+	}
+}
+
 // transitions AWS makes without a logged call, per type and key.
 var transitions = map[string]map[string]string{
 	typeInstance + "/state": {"pending": "running", "stopping": "stopped"},
@@ -41,6 +61,10 @@ func Compare(typ, key string, stored, observed any) Difference {
 	s, o := Canonical(stored), Canonical(observed)
 	if typ == typeBucket && key == "acl" {
 		s, o = aclCanon(s), aclCanon(o)
+	}
+	if unordered[typ+"/"+key] {
+		sortLists(s)
+		sortLists(o)
 	}
 	if reflect.DeepEqual(s, o) {
 		return Same

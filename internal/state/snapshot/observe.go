@@ -68,6 +68,14 @@ func Observe(d Document) (*Observation, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: %s", ErrUnsupported, d.Kind)
 	}
+	switch {
+	case d.Account == "":
+		return nil, fmt.Errorf("%s: no account (--account)", d.Kind)
+	case d.Region == "" && !global(d.Kind):
+		return nil, fmt.Errorf("%s: no region (--region)", d.Kind)
+	case d.Bucket == "" && perBucket(d.Kind):
+		return nil, fmt.Errorf("%s: no bucket (--bucket)", d.Kind)
+	}
 	var data any
 	dec := json.NewDecoder(bytes.NewReader(d.Data))
 	dec.UseNumber()
