@@ -115,11 +115,11 @@ func TestReconcileDiscoversAndIsIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		"discovered 111122223333/us-east-1/AWS::EC2::Instance/i-0598c7d356eba48d7 availabilityZone,imageId,instanceProfile,instanceType,keyName,privateIpAddress,securityGroups,state,subnetId,tags,vpcId",
+		"discovered 111122223333/us-east-1/AWS::EC2::Instance/i-0598c7d356eba48d7 availabilityZone,imageId,instanceProfile,instanceType,keyName,metadataOptions,privateIpAddress,securityGroups,state,subnetId,tags,vpcId",
 		"discovered 111122223333/us-east-1/AWS::EC2::SecurityGroup/sg-0b0384b66d7d692f9 description,egress,groupName,ingress,tags,vpcId",
 		"discovered 111122223333/us-east-1/AWS::EC2::SecurityGroup/sg-0c1d2e3f4a5b6c7d8 description,egress,groupName,ingress,vpcId",
-		"discovered 111122223333/us-east-1/AWS::EC2::VPC/vpc-1a2b3c4d cidrBlock,dhcpOptionsId,instanceTenancy,isDefault,state,tags,vpcId",
-		"discovered 111122223333/us-east-1/AWS::EC2::VPC/vpc-0e9801d129EXAMPLE cidrBlock,dhcpOptionsId,instanceTenancy,isDefault,state,vpcId",
+		"discovered 111122223333/us-east-1/AWS::EC2::VPC/vpc-1a2b3c4d cidrBlock,cidrBlockAssociations,dhcpOptionsId,instanceTenancy,isDefault,state,tags,vpcId",
+		"discovered 111122223333/us-east-1/AWS::EC2::VPC/vpc-0e9801d129EXAMPLE cidrBlock,cidrBlockAssociations,dhcpOptionsId,instanceTenancy,isDefault,state,vpcId",
 		"discovered 111122223333/global/AWS::IAM::User/alice arn,attachedPolicies,groups,inlinePolicies,path,tags,userId,userName",
 		"discovered 111122223333/global/AWS::IAM::User/ci-deployer arn,attachedPolicies,path,permissionsBoundary,userId,userName",
 		"discovered 111122223333/global/AWS::IAM::Role/app-role arn,assumeRolePolicyDocument,inlinePolicies,path,roleId,roleName",
@@ -200,7 +200,7 @@ func TestReconcileDriftAfterEvents(t *testing.T) {
 	}
 	want := []string{
 		// t2.micro in the event, t3.micro now; pending → running is AWS's own
-		"drift 111122223333/us-east-1/AWS::EC2::Instance/i-0598c7d356eba48d7 instanceType,~state,tags",
+		"drift 111122223333/us-east-1/AWS::EC2::Instance/i-0598c7d356eba48d7 instanceType,~metadataOptions,~state,tags",
 		// a new IPv6 rule, a rule from the bastion and a tag; the IPv4 rule is the same
 		"drift 111122223333/us-east-1/AWS::EC2::SecurityGroup/sg-0b0384b66d7d692f9 ingress,tags",
 		"discovered 111122223333/us-east-1/AWS::EC2::SecurityGroup/sg-0c1d2e3f4a5b6c7d8 description,egress,groupName,ingress,vpcId",
@@ -303,7 +303,7 @@ func TestReconcileDeletedUnobserved(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		"drift 111122223333/us-east-1/AWS::EC2::Instance/i-0598c7d356eba48d7 instanceType,~state,tags",
+		"drift 111122223333/us-east-1/AWS::EC2::Instance/i-0598c7d356eba48d7 instanceType,~metadataOptions,~state,tags",
 		"deleted-unobserved 111122223333/us-east-1/AWS::EC2::Instance/i-0fd6a8a0b3b4c5d6e",
 		"deleted-unobserved 111122223333/us-east-1/AWS::EC2::Instance/i-0gone",
 	}

@@ -24,10 +24,14 @@ const (
 	Drift
 )
 
-// informational keys only identify a resource: learning them is no drift.
+// informational keys only identify a resource, or tell what no event may
+// have set: learning them (the store has none) is no drift.
 var informational = map[string]bool{
 	"userId": true, "roleId": true, "groupId": true, "policyId": true, "arn": true, "functionArn": true,
 	"region": true, "availabilityZone": true, "privateIpAddress": true, "name": true,
+	// what the events may predate: the launch's metadata options, a VPC's
+	// first CIDR association
+	"metadataOptions": true, "cidrBlockAssociations": true,
 }
 
 // unordered keys hold lists whose order means nothing (a set of ids).

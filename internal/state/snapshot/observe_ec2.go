@@ -9,9 +9,10 @@ import (
 	"github.com/trailwarden/trailwarden/internal/state"
 )
 
-// instanceKeys are the keys RunInstances gives an instance's state.
+// instanceKeys are the keys RunInstances gives an instance's state, and
+// metadataOptions (ModifyInstanceMetadataOptions).
 var instanceKeys = []string{"instanceType", "imageId", "state", "tags", "subnetId", "vpcId",
-	"privateIpAddress", "availabilityZone", "keyName", "instanceProfile", "securityGroups"}
+	"privateIpAddress", "availabilityZone", "keyName", "instanceProfile", "securityGroups", "metadataOptions"}
 
 // observeInstances reads aws ec2 describe-instances. Terminated instances
 // are left out: for the hour EC2 still lists them they are gone.
@@ -47,6 +48,15 @@ func observeInstances(o *obs, top map[string]any) {
 				}
 			}
 			s["securityGroups"] = groups
+			mo := map[string]any{}
+			if m := o.obj(it, p, "MetadataOptions"); m != nil {
+				for _, k := range []string{"HttpTokens", "HttpEndpoint", "HttpPutResponseHopLimit", "HttpProtocolIpv6", "InstanceMetadataTags"} {
+					if v, ok := m[k]; ok && v != nil {
+						mo[strings.ToLower(k[:1])+k[1:]] = v
+					}
+				}
+			}
+			s["metadataOptions"] = mo
 			rid := state.ResourceID{Account: account, Region: firstOf(regionOfZone(az), o.d.Region), Type: typeInstance, ID: id}
 			o.add(rid, s, instanceKeys...)
 		}
@@ -188,7 +198,21 @@ func observeVPCs(o *obs, top map[string]any) {
 		if d, ok := v["IsDefault"].(bool); ok {
 			s["isDefault"] = d
 		}
+		assoc := map[string]any{}
+		for _, set := range []struct{ list, cidr, field, state string }{
+			{"CidrBlockAssociationSet", "CidrBlock", "cidrBlock", "CidrBlockState"},
+			{"Ipv6CidrBlockAssociationSet", "Ipv6CidrBlock", "ipv6CidrBlock", "Ipv6CidrBlockState"},
+		} {
+			for j, a := range o.list(v, p, set.list) {
+				q := fmt.Sprintf("%s.%s[%d]", p, set.list, j)
+				id, cidr := o.str(a, q, "AssociationId"), o.str(a, q, set.cidr)
+				if st := o.str(o.obj(a, q, set.state), q+"."+set.state, "State"); id != "" && cidr != "" && (st == "" || st == "associated" || st == "associating") {
+					assoc[id] = map[string]any{set.field: cidr}
+				}
+			}
+		}
+		s["cidrBlockAssociations"] = assoc
 		rid := state.ResourceID{Account: firstOf(o.str(v, p, "OwnerId"), o.d.Account), Region: o.d.Region, Type: typeVPC, ID: id}
-		o.add(rid, s, "vpcId", "cidrBlock", "instanceTenancy", "dhcpOptionsId", "isDefault", "state", "tags")
+		o.add(rid, s, "vpcId", "cidrBlock", "instanceTenancy", "dhcpOptionsId", "isDefault", "state", "tags", "cidrBlockAssociations")
 	}
 }

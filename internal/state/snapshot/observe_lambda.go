@@ -3,6 +3,7 @@ package snapshot
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/trailwarden/trailwarden/internal/state"
 )
@@ -50,7 +51,7 @@ func observeFunctions(o *obs, top map[string]any) {
 		if vc := o.obj(f, p, "VpcConfig"); vc != nil {
 			subnets, groups := o.strs(vc, p+".VpcConfig", "SubnetIds"), o.strs(vc, p+".VpcConfig", "SecurityGroupIds")
 			if len(subnets)+len(groups) > 0 {
-				s["vpcConfig"] = map[string]any{"subnetIds": orList(subnets), "securityGroupIds": orList(groups)}
+				s["vpcConfig"] = map[string]any{"subnetIds": sortedList(subnets), "securityGroupIds": sortedList(groups)}
 			}
 		}
 		rid := state.ResourceID{Account: firstOf(account, o.d.Account), Region: firstOf(region, o.d.Region), Type: typeFunction, ID: name, ARN: arn}
@@ -59,9 +60,11 @@ func observeFunctions(o *obs, top map[string]any) {
 	}
 }
 
-func orList(l []any) []any {
-	if l == nil {
-		return []any{}
-	}
-	return l
+// sortedList returns a sorted copy of a list of strings, as the reducer
+// keeps a function's subnets and security groups.
+func sortedList(l []any) []any {
+	out := make([]any, len(l))
+	copy(out, l)
+	slices.SortFunc(out, func(a, b any) int { return strings.Compare(a.(string), b.(string)) })
+	return out
 }
