@@ -68,10 +68,27 @@ func ReadFile(path string, o ReadOptions) ([]Document, error) {
 }
 
 // Read reads one snapshot file, named name in errors and in each
-// Document's Source. It accepts trailwarden's own bundles (one Document, a
-// JSON array of Documents, or Documents as JSON Lines) and the raw output
-// of one AWS CLI call (aws ec2 describe-instances > file.json), whose kind
-// it detects from the top-level keys.
+// Document's Source. It accepts two formats:
+//
+//   - trailwarden bundles: one Document as a JSON object, a JSON array of
+//     Documents, or Documents as JSON Lines (one object a line). A
+//     document's own account, region, bucket and takenAt win over o.
+//   - the raw output of one AWS CLI call (aws ec2 describe-instances >
+//     file.json), its kind detected from the top-level keys: Reservations,
+//     SecurityGroups, Vpcs, UserDetailList/RoleDetailList/GroupDetailList/
+//     Policies (get-account-authorization-details), Buckets and Owner
+//     (list-buckets), Policy as a string (get-bucket-policy), Grants and
+//     Owner (get-bucket-acl), PublicAccessBlockConfiguration,
+//     ServerSideEncryptionConfiguration, Functions (lambda list-functions).
+//     The account comes from OwnerId or ARNs, else o.Account (S3 output
+//     names none); the region from ARNs or availability zones, else
+//     o.Region; the bucket of a per-bucket call from o.Bucket, else the
+//     file name <bucket>.<command>.json (logs.get-bucket-policy.json);
+//     the time from o.TakenAt, else now.
+//
+// In a bundle, a per-bucket document whose data is null or {} says the
+// bucket has none (no policy, no encryption configuration): that is what a
+// collector writes for NoSuchBucketPolicy and the like.
 //
 // A file is all or nothing: on any error (bad JSON, unknown kind, a shape
 // Observe cannot read) Read returns no documents and a *FileError.
