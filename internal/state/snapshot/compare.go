@@ -32,6 +32,10 @@ var informational = map[string]bool{
 	// what the events may predate: the launch's metadata options, a VPC's
 	// first CIDR association
 	"metadataOptions": true, "cidrBlockAssociations": true,
+	// what a reducer leaves unknown when the response is missing, or unsets
+	// because the event does not tell it (SetDefaultPolicyVersion does not
+	// log the version's document)
+	"dhcpOptionsId": true, "document": true, "defaultVersionId": true, "codeSha256": true,
 }
 
 // unordered keys hold lists whose order means nothing (a set of ids).
@@ -90,7 +94,13 @@ func Compare(typ, key string, stored, observed any) Difference {
 // isDefault reports whether v is what AWS gives a resource that no call
 // configured, where the reducer leaves the key out.
 func isDefault(typ, key string, v any) bool {
-	if typ != typeBucket {
+	switch typ {
+	case typeVPC:
+		return key == "isDefault" && v == false
+	case typeFunction: // Lambda's defaults when CreateFunction does not say
+		return key == "timeout" && v == 3.0 || key == "memorySize" && v == 128.0
+	case typeBucket:
+	default:
 		return false
 	}
 	switch key {
