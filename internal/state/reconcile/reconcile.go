@@ -115,9 +115,11 @@ func Reconcile(ctx context.Context, store state.Store, docs []snapshot.Document,
 		if len(s) == 0 {
 			continue
 		}
-		if err := store.Apply(ctx, s); err != nil {
+		applied, err := store.Apply(ctx, s)
+		if err != nil {
 			return rep, fmt.Errorf("record reconciliation of %s: %w", docs[i].Source, err)
 		}
+		rep.Revisions += len(applied)
 	}
 	return rep, nil
 }

@@ -64,7 +64,7 @@ func record(t *testing.T, s state.Store, id, source, name string, at time.Time, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Apply(t.Context(), []state.Step{step}); err != nil {
+	if _, err := s.Apply(t.Context(), []state.Step{step}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -133,8 +133,8 @@ func TestReconcileDiscoversAndIsIdempotent(t *testing.T) {
 	if diff := cmp.Diff(want, outcomes(rep)); diff != "" {
 		t.Fatalf("outcomes (-want +got):\n%s", diff)
 	}
-	if rep.Counts != (Counts{Discovered: 14}) || rep.Steps != 14 || len(rep.Findings) != 14 {
-		t.Errorf("counts %+v, steps %d, findings %d", rep.Counts, rep.Steps, len(rep.Findings))
+	if rep.Counts != (Counts{Discovered: 14}) || rep.Steps != 14 || rep.Revisions != 14 || len(rep.Findings) != 14 {
+		t.Errorf("counts %+v, steps %d, revisions %d, findings %d", rep.Counts, rep.Steps, rep.Revisions, len(rep.Findings))
 	}
 	for _, f := range rep.Findings {
 		if f.RuleID != RuleDiscovered || f.Severity != finding.Info || !strings.HasPrefix(f.EventID, "reconcile:") {
@@ -160,7 +160,7 @@ func TestReconcileDiscoversAndIsIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.Counts != (Counts{Unchanged: 14}) || again.Steps != 0 || len(again.Findings) != 0 {
+	if again.Counts != (Counts{Unchanged: 14}) || again.Steps != 0 || again.Revisions != 0 || len(again.Findings) != 0 {
 		t.Errorf("second run: counts %+v, steps %d, findings %d: %q", again.Counts, again.Steps, len(again.Findings), outcomes(again))
 	}
 	for _, r := range rep.Resources {
@@ -280,7 +280,7 @@ func TestReconcileDeletedUnobserved(t *testing.T) {
 	runInstance(t, s, "ev-4", "i-0later", takenAt.Add(time.Hour))
 	// another region: not covered
 	other := state.ResourceID{Account: acct, Region: "eu-west-1", Type: reduce.TypeInstance, ID: "i-0eu"}
-	if err := s.Apply(ctx, []state.Step{{Provenance: state.Provenance{EventID: "ev-eu", EventName: "RunInstances", EventTime: t0},
+	if _, err := s.Apply(ctx, []state.Step{{Provenance: state.Provenance{EventID: "ev-eu", EventName: "RunInstances", EventTime: t0},
 		Changes: []state.Change{{Resource: other, Op: state.OpPut, Value: map[string]any{"state": "running"}}}}}); err != nil {
 		t.Fatal(err)
 	}

@@ -66,7 +66,8 @@ type DocumentError struct {
 type Report struct {
 	DryRun    bool              `json:"dry_run"`
 	Documents int               `json:"documents"`
-	Steps     int               `json:"steps"` // recorded (or, in a dry run, that would be)
+	Steps     int               `json:"steps"`     // recorded (or, in a dry run, that would be)
+	Revisions int               `json:"revisions"` // the recorded steps made (none for steps recorded before)
 	Counts    Counts            `json:"counts"`
 	Resources []Result          `json:"resources"`
 	Findings  []finding.Finding `json:"findings"`
