@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/trailwarden/trailwarden/internal/state"
+	"github.com/trailwarden/trailwarden/internal/state/reduce"
 )
 
 // Observed is one resource as a snapshot shows it, in the shape the
@@ -47,18 +48,17 @@ type Observation struct {
 // reduces them): reconciliation skips the document.
 var ErrUnsupported = errors.New("snapshot kind not reconciled yet")
 
-// The resource types of the reducers not merged yet; their shapes are
-// agreed (see the package reduce file of each).
+// The resource types, as the reducers name them.
 const (
-	typeInstance      = "AWS::EC2::Instance"
-	typeSecurityGroup = "AWS::EC2::SecurityGroup"
-	typeVPC           = "AWS::EC2::VPC"
-	typeUser          = "AWS::IAM::User"
-	typeRole          = "AWS::IAM::Role"
-	typeGroup         = "AWS::IAM::Group"
-	typePolicy        = "AWS::IAM::Policy"
-	typeBucket        = "AWS::S3::Bucket"
-	typeFunction      = "AWS::Lambda::Function"
+	typeInstance      = reduce.TypeInstance
+	typeSecurityGroup = reduce.TypeSecurityGroup
+	typeVPC           = reduce.TypeVPC
+	typeUser          = reduce.TypeUser
+	typeRole          = reduce.TypeRole
+	typeGroup         = reduce.TypeGroup
+	typePolicy        = reduce.TypePolicy
+	typeBucket        = reduce.TypeBucket
+	typeFunction      = reduce.TypeFunction
 )
 
 // Observe normalises d into state-shaped resources. A shape it cannot read

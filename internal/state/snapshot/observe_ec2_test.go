@@ -71,15 +71,3 @@ func TestRuleKeysMatchReducer(t *testing.T) {
 		})
 	}
 }
-
-// TestTypesMatchReducers keeps the type names in line with package reduce.
-func TestTypesMatchReducers(t *testing.T) {
-	for got, want := range map[string]string{
-		typeInstance: reduce.TypeInstance, typeSecurityGroup: reduce.TypeSecurityGroup,
-		typeBucket: reduce.TypeBucket, typeUser: reduce.TypeUser,
-	} {
-		if got != want {
-			t.Errorf("type %q, reduce has %q", got, want)
-		}
-	}
-}
