@@ -7,7 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/trailwarden/trailwarden/internal/state"
 	"github.com/trailwarden/trailwarden/internal/state/reconcile"
+	"github.com/trailwarden/trailwarden/internal/state/sqlitestate"
 )
 
 // snapshotFile reads a file of package snapshot's testdata.
@@ -103,5 +105,44 @@ func TestReconcile(t *testing.T) {
 		if !strings.Contains(r.stderr, tc.want) {
 			t.Errorf("%q: stderr %q", tc.args, r.stderr)
 		}
+	}
+}
+
+// TestReconcileAfterScan: scan derives an instance from its RunInstances
+// event, then a snapshot shows it resized: its history is the event's
+// revision, then the drift's.
+func TestReconcileAfterScan(t *testing.T) {
+	isolate(t)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "state.db")
+	logs := writeFile(t, dir, "logs/events.json", []byte(logFile(runInstances(1, "us-east-1"))))
+	r := runCLI(t, append(append([]string{"scan", "--no-store", "--state", db, "--format", "jsonl"}, loggingPack...), logs)...)
+	r.wantCode(t, ExitOK)
+
+	snap := `{"Reservations":[{"OwnerId":"123837392027","ReservationId":"r-1","Instances":[{"InstanceId":"i-0dbc91f429e48eeed",
+	  "InstanceType":"m5.large","ImageId":"ami-029eb80bc237bec6f","State":{"Code":16,"Name":"running"},
+	  "Placement":{"AvailabilityZone":"us-east-1c"},"SecurityGroups":[],"Tags":[]}]}]}`
+	file := writeFile(t, dir, "snap/describe-instances.json", []byte(snap))
+	r = runCLI(t, "reconcile", "--state", db, "--taken-at", "2023-07-11T00:00:00Z", file)
+	r.wantCode(t, ExitFindings)
+	if !strings.Contains(r.stdout, `instanceType: "t3.micro" → "m5.large"`) || !strings.Contains(r.stdout, `state: "pending" → "running" (refresh)`) {
+		t.Errorf("stdout:\n%s", r.stdout)
+	}
+
+	st, err := sqlitestate.Open(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	h, err := st.History(t.Context(), state.ResourceID{Account: "123837392027", Region: "us-east-1", Type: "AWS::EC2::Instance", ID: "i-0dbc91f429e48eeed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, rev := range h.Revisions {
+		names = append(names, rev.Provenance.EventName)
+	}
+	if strings.Join(names, ",") != "RunInstances,SnapshotDrift" || h.Current().State["instanceType"] != "m5.large" {
+		t.Errorf("history %q, state %v", names, h.Current().State)
 	}
 }
