@@ -55,19 +55,17 @@ func (c *ReconcileCmd) Run(g *Globals) error {
 			return &exitError{ExitError, fmt.Errorf("--taken-at: %w", err)}
 		}
 	}
-	docs, bad := readSnapshots(c.Files, ro, g.stderr)
-	return c.reconcile(ctx, g, cfg, docs, bad)
+	docs, unread := readSnapshots(c.Files, ro)
+	return c.reconcile(ctx, g, cfg, docs, unread)
 }
 
 // readSnapshots reads every file (folders are walked for *.json and
-// *.jsonl). A file that cannot be read is reported on w and skipped; bad
-// counts them.
-func readSnapshots(paths []string, o snapshot.ReadOptions, w io.Writer) (docs []snapshot.Document, bad int) {
+// *.jsonl). A file that cannot be read is skipped, its error in unread.
+func readSnapshots(paths []string, o snapshot.ReadOptions) (docs []snapshot.Document, unread []error) {
 	read := func(p string) {
 		d, err := snapshot.ReadFile(p, o)
 		if err != nil {
-			fmt.Fprintln(w, "trailwarden:", err)
-			bad++
+			unread = append(unread, err)
 			return
 		}
 		docs = append(docs, d...)
@@ -75,8 +73,7 @@ func readSnapshots(paths []string, o snapshot.ReadOptions, w io.Writer) (docs []
 	for _, p := range paths {
 		st, err := os.Stat(p)
 		if err != nil {
-			fmt.Fprintln(w, "trailwarden:", err)
-			bad++
+			unread = append(unread, err)
 			continue
 		}
 		if !st.IsDir() {
@@ -93,17 +90,18 @@ func readSnapshots(paths []string, o snapshot.ReadOptions, w io.Writer) (docs []
 			return nil
 		})
 		if err != nil {
-			fmt.Fprintln(w, "trailwarden:", err)
-			bad++
+			unread = append(unread, err)
 		}
 	}
-	return docs, bad
+	return docs, unread
 }
 
 // reconcile reconciles docs, however they were gathered (files, or live
 // AWS), with the state store, writes the report and sets the exit code.
-// unread is the number of inputs that could not be read before.
-func (c *ReconcileCmd) reconcile(ctx context.Context, g *Globals, cfg *config.Config, docs []snapshot.Document, unread int) error {
+// unread holds the errors of the inputs that could not be read (a file, a
+// call): they are reported with the document errors, and make the exit
+// code 2 once the rest is reconciled.
+func (c *ReconcileCmd) reconcile(ctx context.Context, g *Globals, cfg *config.Config, docs []snapshot.Document, unread []error) error {
 	sev, err := finding.ParseSeverity(c.DriftSeverity)
 	if err != nil {
 		return &exitError{ExitError, err}
@@ -133,6 +131,10 @@ func (c *ReconcileCmd) reconcile(ctx context.Context, g *Globals, cfg *config.Co
 	for _, e := range rep.Errors {
 		fmt.Fprintf(g.stderr, "trailwarden: %s: %s\n", e.Source, e.Error)
 	}
+	for _, err := range unread {
+		fmt.Fprintln(g.stderr, "trailwarden:", err)
+	}
+	rep.Errors = append(unreadErrors(unread), rep.Errors...)
 	for _, e := range rep.Skipped {
 		fmt.Fprintf(g.stderr, "trailwarden: %s: skipped: %s is not reconciled yet\n", e.Source, e.Kind)
 	}
@@ -146,13 +148,32 @@ func (c *ReconcileCmd) reconcile(ctx context.Context, g *Globals, cfg *config.Co
 	if err != nil {
 		return &exitError{ExitError, err}
 	}
-	switch n := unread + len(rep.Errors); {
+	switch n := len(rep.Errors); {
 	case n > 0:
 		return &exitError{ExitError, fmt.Errorf("%d snapshot file(s) or document(s) could not be read; the others were reconciled", n)}
 	case rep.Counts.Drift > 0:
 		return &exitError{code: ExitFindings}
 	}
 	return nil
+}
+
+// unreadErrors lists the inputs that could not be read as the report's
+// document errors.
+func unreadErrors(errs []error) []reconcile.DocumentError {
+	var out []reconcile.DocumentError
+	for _, err := range errs {
+		de := reconcile.DocumentError{Error: err.Error()}
+		var fe *snapshot.FileError
+		var pe *fs.PathError
+		switch {
+		case errors.As(err, &fe):
+			de.Source, de.Error = fe.Path, fe.Error()
+		case errors.As(err, &pe):
+			de.Source = pe.Path
+		}
+		out = append(out, de)
+	}
+	return out
 }
 
 // writeReconcileText writes one line per resource that changed, then a

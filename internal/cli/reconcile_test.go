@@ -61,6 +61,17 @@ func TestReconcile(t *testing.T) {
 		t.Errorf("stdout:\n%s", r.stdout)
 	}
 
+	// as JSON, the unreadable files are in the report too
+	r = runCLI(t, append(common, "--taken-at", "2024-03-04T10:00:00Z", "--format", "json", trail)...)
+	r.wantCode(t, ExitError)
+	var withErrors reconcile.Report
+	if err := json.Unmarshal([]byte(r.stdout), &withErrors); err != nil {
+		t.Fatalf("%v:\n%s", err, r.stdout)
+	}
+	if len(withErrors.Errors) != 1 || withErrors.Errors[0].Source != trail || !strings.Contains(withErrors.Errors[0].Error, "unknown snapshot kind") {
+		t.Errorf("report errors %+v", withErrors.Errors)
+	}
+
 	// the same again, as JSON: nothing new
 	r = runCLI(t, append(common, "--taken-at", "2024-03-04T10:00:00Z", "--format", "json", filepath.Join(dir, "snap"))...)
 	r.wantCode(t, ExitOK)
