@@ -152,7 +152,7 @@ func read(name string, data []byte, o ReadOptions) ([]Document, error) {
 	switch first[0] {
 	case '[': // a bundle: an array of documents
 		var docs []Document
-		if err := json.Unmarshal(first, &docs); err != nil {
+		if err := strict(first, &docs); err != nil {
 			return nil, fmt.Errorf("a JSON array must hold trailwarden snapshot documents: %w", err)
 		}
 		if err := trailing(name, data, dec); err != nil {
@@ -177,7 +177,7 @@ func read(name string, data []byte, o ReadOptions) ([]Document, error) {
 		raw := first
 		for n := 1; ; n++ {
 			var d Document
-			if err := json.Unmarshal(raw, &d); err != nil {
+			if err := strict(raw, &d); err != nil {
 				return nil, fmt.Errorf("document %d: %w", n, err)
 			}
 			if err := fill(&d); err != nil {
@@ -219,6 +219,14 @@ func read(name string, data []byte, o ReadOptions) ([]Document, error) {
 		}
 	}
 	return []Document{d}, nil
+}
+
+// strict decodes a bundle's documents: an unknown key ("taken_at") is an
+// error, not a silently zero field.
+func strict(raw []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
 }
 
 // trailing fails when anything but white space follows the first value.

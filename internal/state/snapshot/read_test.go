@@ -119,6 +119,8 @@ func TestReadErrors(t *testing.T) {
 		{name: "bundle document without data", data: `[{"kind":"ec2:DescribeVpcs"}]`, want: `document 1: a ec2:DescribeVpcs document without "data"`},
 		{name: "bundle document of a bad shape", data: `[{"kind":"ec2:DescribeVpcs","account":"1","region":"r","data":{"Vpcs":{}}}]`,
 			want: "ec2:DescribeVpcs: .Vpcs: is an object, want a list"},
+		{name: "bundle document with a misspelt key", data: `{"kind":"ec2:DescribeVpcs","account":"1","region":"r","taken_at":"2024-03-04T10:00:00Z","data":{"Vpcs":[]}}`,
+			want: `document 1: json: unknown field "taken_at"`},
 		{name: "empty file", data: "  \n", want: "empty file"},
 		{name: "a number", data: "42", want: "not a JSON object or array"},
 	}
