@@ -55,6 +55,7 @@ type CLI struct {
 	Deadletter DeadletterCmd `cmd:"" name:"deadletter" help:"Inspect and replay the dead-letter file."`
 	Coverage   CoverageCmd   `cmd:"" help:"Show which accounts and regions delivered events when, their silences and the unmonitored regions."`
 	Download   DownloadCmd   `cmd:"" help:"Copy a trail's digests, logs and insights from S3 to a folder that verifies offline."`
+	Reconcile  ReconcileCmd  `cmd:"" help:"Compare AWS snapshots (AWS CLI output) with the state derived from CloudTrail; record and report drift."`
 	Verify     VerifyCmd     `cmd:"" help:"Validate CloudTrail log file integrity (digests, signatures, chains, log file hashes), as aws cloudtrail validate-logs."`
 	Version    VersionCmd    `cmd:"" help:"Print the version."`
 }

@@ -1,0 +1,240 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/trailwarden/trailwarden/internal/config"
+	"github.com/trailwarden/trailwarden/internal/finding"
+	"github.com/trailwarden/trailwarden/internal/state/reconcile"
+	"github.com/trailwarden/trailwarden/internal/state/snapshot"
+	"github.com/trailwarden/trailwarden/internal/state/sqlitestate"
+)
+
+// ReconcileCmd compares snapshots of AWS (AWS CLI output, or trailwarden
+// bundles) with the resource state derived from CloudTrail events, records
+// the differences in the state store and reports them.
+type ReconcileCmd struct {
+	Files         []string `arg:"" optional:"" name:"file" help:"Snapshot files or folders (*.json, *.jsonl): raw AWS CLI output (describe-instances, describe-security-groups, describe-vpcs, get-account-authorization-details, list-buckets, get-bucket-policy/-acl/-encryption, get-public-access-block, lambda list-functions) or trailwarden bundles." type:"path"`
+	Account       string   `help:"Account of files whose data names none (S3 files always)."`
+	Region        string   `help:"Region of files whose data names none (describe-security-groups, describe-vpcs)."`
+	Bucket        string   `help:"Bucket of per-bucket files not named <bucket>.<command>.json (e.g. logs.get-bucket-policy.json)."`
+	TakenAt       string   `help:"When the snapshot was taken (RFC 3339), for files that do not say (raw CLI output); default now."`
+	State         string   `help:"SQLite state store (default: the config's state_store, else state.db beside the findings store)." type:"path"`
+	DriftSeverity string   `help:"Severity of drift findings." default:"medium" enum:"info,low,medium,high,critical"`
+	Format        string   `help:"Output: text (one line per changed resource and a summary) or json (the report)." default:"text" enum:"text,json"`
+	DryRun        bool     `help:"Report what differs without recording anything."`
+	Partial       bool     `help:"The files are not complete listings (made with filters): mark nothing deleted."`
+}
+
+// Run reads the files and reconciles them. It exits 1 when drift was found
+// and 2 when a file could not be read (the others are still reconciled).
+func (c *ReconcileCmd) Run(g *Globals) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	cfg, err := loadConfig(g)
+	if err != nil {
+		return &exitError{ExitError, err}
+	}
+	if len(c.Files) == 0 {
+		return &exitError{ExitError, errors.New("no snapshot files: name files or folders of AWS CLI output")}
+	}
+	ro := snapshot.ReadOptions{Account: c.Account, Region: c.Region, Bucket: c.Bucket}
+	if c.TakenAt != "" {
+		if ro.TakenAt, err = time.Parse(time.RFC3339, c.TakenAt); err != nil {
+			return &exitError{ExitError, fmt.Errorf("--taken-at: %w", err)}
+		}
+	}
+	docs, unread := readSnapshots(c.Files, ro)
+	return c.reconcile(ctx, g, cfg, docs, unread)
+}
+
+// readSnapshots reads every file (folders are walked for *.json and
+// *.jsonl). A file that cannot be read is skipped, its error in unread.
+func readSnapshots(paths []string, o snapshot.ReadOptions) (docs []snapshot.Document, unread []error) {
+	read := func(p string) {
+		d, err := snapshot.ReadFile(p, o)
+		if err != nil {
+			unread = append(unread, err)
+			return
+		}
+		docs = append(docs, d...)
+	}
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			unread = append(unread, err)
+			continue
+		}
+		if !st.IsDir() {
+			read(p)
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if ext := filepath.Ext(path); !d.IsDir() && (ext == ".json" || ext == ".jsonl") {
+				read(path)
+			}
+			return nil
+		})
+		if err != nil {
+			unread = append(unread, err)
+		}
+	}
+	return docs, unread
+}
+
+// reconcile reconciles docs, however they were gathered (files, or live
+// AWS), with the state store, writes the report and sets the exit code.
+// unread holds the errors of the inputs that could not be read (a file, a
+// call): they are reported with the document errors, and make the exit
+// code 2 once the rest is reconciled.
+func (c *ReconcileCmd) reconcile(ctx context.Context, g *Globals, cfg *config.Config, docs []snapshot.Document, unread []error) error {
+	sev, err := finding.ParseSeverity(c.DriftSeverity)
+	if err != nil {
+		return &exitError{ExitError, err}
+	}
+	opts := reconcile.DefaultOptions()
+	opts.DriftSeverity, opts.DryRun, opts.Partial = sev, c.DryRun, c.Partial
+
+	path := stateStorePath(c.State, cfg)
+	if _, err := os.Stat(path); c.DryRun && errors.Is(err, fs.ErrNotExist) {
+		// a dry run must not leave a store behind: compare with an empty one
+		dir, err := os.MkdirTemp("", "trailwarden-reconcile-")
+		if err != nil {
+			return &exitError{ExitError, err}
+		}
+		defer os.RemoveAll(dir)
+		path = filepath.Join(dir, "state.db")
+	}
+	store, err := sqlitestate.Open(ctx, path)
+	if err != nil {
+		return &exitError{ExitError, err}
+	}
+	defer store.Close()
+	rep, err := reconcile.Reconcile(ctx, store, docs, opts)
+	if err != nil {
+		return &exitError{ExitError, err}
+	}
+	for _, e := range rep.Errors {
+		fmt.Fprintf(g.stderr, "trailwarden: %s: %s\n", e.Source, e.Error)
+	}
+	for _, err := range unread {
+		fmt.Fprintln(g.stderr, "trailwarden:", err)
+	}
+	rep.Errors = append(unreadErrors(unread), rep.Errors...)
+	for _, e := range rep.Skipped {
+		fmt.Fprintf(g.stderr, "trailwarden: %s: skipped: %s is not reconciled yet\n", e.Source, e.Kind)
+	}
+	if c.Format == "json" {
+		enc := json.NewEncoder(g.stdout)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(rep)
+	} else {
+		err = writeReconcileText(g.stdout, rep)
+	}
+	if err != nil {
+		return &exitError{ExitError, err}
+	}
+	switch n := len(rep.Errors); {
+	case n > 0:
+		return &exitError{ExitError, fmt.Errorf("%d snapshot file(s) or document(s) could not be read; the others were reconciled", n)}
+	case rep.Counts.Drift > 0:
+		return &exitError{code: ExitFindings}
+	}
+	return nil
+}
+
+// unreadErrors lists the inputs that could not be read as the report's
+// document errors.
+func unreadErrors(errs []error) []reconcile.DocumentError {
+	var out []reconcile.DocumentError
+	for _, err := range errs {
+		de := reconcile.DocumentError{Error: err.Error()}
+		var fe *snapshot.FileError
+		var pe *fs.PathError
+		switch {
+		case errors.As(err, &fe):
+			de.Source, de.Error = fe.Path, fe.Error()
+		case errors.As(err, &pe):
+			de.Source = pe.Path
+		}
+		out = append(out, de)
+	}
+	return out
+}
+
+// writeReconcileText writes one line per resource that changed, then a
+// summary.
+func writeReconcileText(w io.Writer, rep *reconcile.Report) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	lines := 0
+	for _, r := range rep.Resources {
+		if r.Outcome == reconcile.Unchanged {
+			continue
+		}
+		if lines == 0 {
+			fmt.Fprintln(tw, "OUTCOME\tTYPE\tACCOUNT/REGION\tID\tCHANGES")
+		}
+		lines++
+		fmt.Fprintf(tw, "%s\t%s\t%s/%s\t%s\t%s\n", r.Outcome, r.Resource.Type, r.Resource.Account, r.Resource.Region, r.Resource.ID, changes(r))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	n := rep.Counts
+	done := "recorded"
+	if rep.DryRun {
+		done = "would be recorded (dry run)"
+	}
+	_, err := fmt.Fprintf(w, "%d resources in %d documents: %d discovered, %d drift, %d refreshed, %d deleted-unobserved, %d unchanged; %d steps %s\n",
+		len(rep.Resources), rep.Documents, n.Discovered, n.Drift, n.Refreshed, n.DeletedUnobserved, n.Unchanged, rep.Steps, done)
+	return err
+}
+
+// changes describes the fields of a result: key: before → after, with
+// refreshes (not drift) marked.
+func changes(r reconcile.Result) string {
+	switch r.Outcome {
+	case reconcile.Discovered:
+		return fmt.Sprintf("%d fields", len(r.Fields))
+	case reconcile.DeletedUnobserved:
+		return "absent from the snapshot"
+	}
+	var parts []string
+	for _, f := range r.Fields {
+		s := fmt.Sprintf("%s: %s → %s", f.Key, short(f.Before), short(f.After))
+		if !f.Drift {
+			s += " (refresh)"
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// short renders a value as compact JSON, cut at 60 characters.
+func short(v any) string {
+	if v == nil {
+		return "(none)"
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	if s := []rune(string(b)); len(s) > 60 {
+		return string(s[:57]) + "..."
+	}
+	return string(b)
+}
