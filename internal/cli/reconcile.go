@@ -14,10 +14,13 @@ import (
 	"text/tabwriter"
 	"time"
 
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+
 	"github.com/trailwarden/trailwarden/internal/config"
 	"github.com/trailwarden/trailwarden/internal/finding"
 	"github.com/trailwarden/trailwarden/internal/state/reconcile"
 	"github.com/trailwarden/trailwarden/internal/state/snapshot"
+	"github.com/trailwarden/trailwarden/internal/state/snapshot/live"
 	"github.com/trailwarden/trailwarden/internal/state/sqlitestate"
 )
 
@@ -35,6 +38,11 @@ type ReconcileCmd struct {
 	Format        string   `help:"Output: text (one line per changed resource and a summary) or json (the report)." default:"text" enum:"text,json"`
 	DryRun        bool     `help:"Report what differs without recording anything."`
 	Partial       bool     `help:"The files are not complete listings (made with filters): mark nothing deleted."`
+	AWS           bool     `name:"aws" help:"Also take a snapshot of live AWS with the standard credential chain (read-only calls: EC2 instances, security groups, VPCs, IAM, S3 buckets and their policy/ACL/public access block/encryption, Lambda functions)."`
+	Regions       []string `help:"Regions to snapshot with --aws (default: the configured region)." sep:","`
+	RoleARN       []string `name:"role-arn" help:"With --aws, roles to assume, one per account to snapshot (repeatable; default: the credentials' own account)."`
+	ExternalID    string   `name:"external-id" help:"External id for the roles of --role-arn."`
+	Save          string   `help:"With --aws, also write the snapshot as a bundle (JSON Lines) to this file, to reconcile again or keep as evidence." type:"path"`
 }
 
 // Run reads the files and reconciles them. It exits 1 when drift was found
@@ -46,8 +54,8 @@ func (c *ReconcileCmd) Run(g *Globals) error {
 	if err != nil {
 		return &exitError{ExitError, err}
 	}
-	if len(c.Files) == 0 {
-		return &exitError{ExitError, errors.New("no snapshot files: name files or folders of AWS CLI output")}
+	if len(c.Files) == 0 && !c.AWS {
+		return &exitError{ExitError, errors.New("no snapshot files: name files or folders of AWS CLI output, or use --aws")}
 	}
 	ro := snapshot.ReadOptions{Account: c.Account, Region: c.Region, Bucket: c.Bucket}
 	if c.TakenAt != "" {
@@ -56,7 +64,69 @@ func (c *ReconcileCmd) Run(g *Globals) error {
 		}
 	}
 	docs, unread := readSnapshots(c.Files, ro)
+	if c.AWS {
+		fromAWS, err := c.collect(ctx, g)
+		var pe *live.PartialError
+		switch {
+		case errors.As(err, &pe):
+			// some buckets' settings are unknown: reported, the rest used
+			for _, ce := range pe.Errs {
+				unread = append(unread, ce)
+			}
+		case err != nil:
+			return &exitError{ExitError, err}
+		}
+		docs = append(docs, fromAWS...)
+	}
 	return c.reconcile(ctx, g, cfg, docs, unread)
+}
+
+// collect takes a snapshot of live AWS (see package live) and, with
+// --save, writes it as a bundle.
+func (c *ReconcileCmd) collect(ctx context.Context, g *Globals) ([]snapshot.Document, error) {
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if awsCfg.Region == "" && len(c.Regions) == 0 {
+		return nil, errors.New("--aws: no region: set AWS_REGION, a profile's region, or --regions")
+	}
+	start := time.Now()
+	docs, err := live.Collect(ctx, awsCfg, live.Options{Regions: c.Regions, RoleARNs: c.RoleARN, ExternalID: c.ExternalID,
+		UsePathStyle: os.Getenv("AWS_ENDPOINT_URL") != ""})
+	if docs == nil && err != nil {
+		return nil, fmt.Errorf("--aws: %w", err)
+	}
+	fmt.Fprintf(g.stderr, "trailwarden: snapshot of live AWS: %d documents in %s\n", len(docs), time.Since(start).Round(time.Millisecond))
+	if c.Save != "" {
+		if werr := saveBundle(c.Save, docs); werr != nil {
+			return nil, werr
+		}
+	}
+	return docs, err
+}
+
+// saveBundle writes docs as JSON Lines, one Document a line, atomically.
+func saveBundle(path string, docs []snapshot.Document) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".snapshot-*")
+	if err != nil {
+		return fmt.Errorf("--save: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	enc := json.NewEncoder(tmp)
+	for i := range docs {
+		if err := enc.Encode(&docs[i]); err != nil {
+			tmp.Close()
+			return fmt.Errorf("--save: %w", err)
+		}
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("--save: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("--save: %w", err)
+	}
+	return nil
 }
 
 // readSnapshots reads every file (folders are walked for *.json and
