@@ -56,6 +56,7 @@ type CLI struct {
 	Coverage   CoverageCmd   `cmd:"" help:"Show which accounts and regions delivered events when, their silences and the unmonitored regions."`
 	Download   DownloadCmd   `cmd:"" help:"Copy a trail's digests, logs and insights from S3 to a folder that verifies offline."`
 	Verify     VerifyCmd     `cmd:"" help:"Validate CloudTrail log file integrity (digests, signatures, chains, log file hashes), as aws cloudtrail validate-logs."`
+	Inventory  InventoryCmd  `cmd:"" help:"Resources as CloudTrail events left them: list, state at a time, history, who changed what (blame), diffs, tag reports."`
 	Version    VersionCmd    `cmd:"" help:"Print the version."`
 }
 
