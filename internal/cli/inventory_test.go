@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -358,5 +359,198 @@ func TestInventoryNoStore(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(home, "state", "trailwarden", "state.db")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("a reading command created the default state store")
+	}
+}
+
+// Resources of the tag fixture: two accounts, teams red and blue,
+// environments prod and dev.
+var (
+	tagInst1 = state.ResourceID{Account: "111111111111", Region: "us-east-1", Type: "AWS::EC2::Instance", ID: "i-1"}
+	tagInst2 = state.ResourceID{Account: "111111111111", Region: "eu-west-1", Type: "AWS::EC2::Instance", ID: "i-2"}
+	tagSGA   = state.ResourceID{Account: "111111111111", Region: "us-east-1", Type: "AWS::EC2::SecurityGroup", ID: "sg-1"}
+	tagSGB   = state.ResourceID{Account: "222222222222", Region: "us-east-1", Type: "AWS::EC2::SecurityGroup", ID: "sg-1"}
+	tagUser  = state.ResourceID{Account: "222222222222", Region: "global", Type: "AWS::IAM::User", ID: "carol", ARN: "arn:aws:iam::222222222222:user/carol"}
+	tagGone  = state.ResourceID{Account: "111111111111", Region: "us-east-1", Type: "AWS::EC2::Instance", ID: "i-gone"}
+)
+
+const (
+	alice     = "arn:aws:iam::111111111111:user/alice"
+	deployer  = "arn:aws:sts::111111111111:assumed-role/deployer/ci-42"
+	deployIss = "arn:aws:iam::111111111111:role/deployer"
+)
+
+// tagSteps is the tag fixture. i-2 had a CostCenter until a deployer
+// removed it; i-gone was compliant but is deleted.
+func tagSteps() []state.Step {
+	t0 := time.Date(2024, 3, 1, 9, 0, 0, 0, time.UTC)
+	n := 0
+	mk := func(actor string, sec int, cs ...state.Change) state.Step {
+		n++
+		p := state.Provenance{EventID: "ev-" + string(rune('a'+n)), EventName: "E" + string(rune('a'+n)), EventTime: t0.Add(time.Duration(sec) * time.Second),
+			Actor: actor, SourceIP: "198.51.100.7", UserAgent: "aws-cli/2.15.0"}
+		if actor == deployer {
+			p.Issuer = deployIss
+			p.EventName = "CreateTags"
+		}
+		return state.Step{Provenance: p, Changes: cs}
+	}
+	put := func(id state.ResourceID, tags map[string]any) state.Change {
+		return state.Change{Resource: id, Op: state.OpPut, Value: map[string]any{"tags": tags}}
+	}
+	return []state.Step{
+		mk(alice, 0, put(tagInst1, map[string]any{"Name": "web-1", "Owner": "alice", "CostCenter": "42", "team": "red", "env": "prod"})),
+		mk(alice, 1, put(tagInst2, map[string]any{"Owner": "bob", "CostCenter": "7", "Team": "blue", "Environment": "dev"})),
+		mk(alice, 2, put(tagSGA, map[string]any{"CostCenter": "42", "team": "red", "env": "prod", "Owner": ""})),
+		mk(alice, 3, put(tagSGB, map[string]any{"Owner": "dan", "CostCenter": "9", "Team": "blue", "env": "dev"})),
+		mk(alice, 4, state.Change{Resource: tagUser, Op: state.OpPut, Value: map[string]any{"userName": "carol"}}),
+		mk(alice, 5, put(tagGone, map[string]any{"Owner": "alice", "CostCenter": "42"})),
+		mk(alice, 60, state.Change{Resource: tagGone, Op: state.OpDelete}),
+		mk(deployer, 120, state.Change{Resource: tagInst2, Op: state.OpUnset, Path: []string{"tags", "CostCenter"}}),
+		mk(deployer, 180, state.Change{Resource: tagInst1, Op: state.OpSet, Path: []string{"tags", "Owner"}, Value: "erin"}),
+	}
+}
+
+func TestInventoryTagReport(t *testing.T) {
+	isolate(t)
+	db := newStateStore(t, tagSteps())
+
+	type tally struct {
+		Key       string         `json:"key"`
+		Total     int            `json:"total"`
+		Compliant int            `json:"compliant"`
+		Missing   map[string]int `json:"missing"`
+	}
+	var rep struct {
+		Total        int     `json:"total"`
+		Compliant    int     `json:"compliant"`
+		Accounts     []tally `json:"accounts"`
+		Teams        []tally `json:"teams"`
+		Environments []tally `json:"environments"`
+		NonCompliant []struct {
+			Resource    state.ResourceID `json:"resource"`
+			Team        string           `json:"team"`
+			Environment string           `json:"environment"`
+			Missing     []string         `json:"missing"`
+		} `json:"nonCompliant"`
+	}
+	jsonOf(t, ExitFindings, &rep, "inventory", "report", "tags", "--require", "Owner,CostCenter", "--state", db)
+	str := func(ts []tally) string {
+		var b strings.Builder
+		for _, t := range ts {
+			b.WriteString(t.Key + ":" + strings.Join([]string{itoa(t.Total), itoa(t.Compliant), itoa(t.Missing["Owner"]), itoa(t.Missing["CostCenter"])}, "/") + " ")
+		}
+		return b.String()
+	}
+	// i-1 and B's sg-1 comply; i-2 lost its CostCenter; A's sg-1 has an
+	// empty Owner; carol has no tags; i-gone is deleted.
+	if rep.Total != 5 || rep.Compliant != 2 {
+		t.Errorf("total %d compliant %d, want 5 and 2", rep.Total, rep.Compliant)
+	}
+	for _, c := range []struct{ what, got, want string }{
+		{"accounts", str(rep.Accounts), "111111111111:3/1/1/1 222222222222:2/1/1/1 "},
+		{"teams", str(rep.Teams), ":1/0/1/1 blue:2/1/0/1 red:2/1/1/0 "},
+		{"environments", str(rep.Environments), ":1/0/1/1 dev:2/1/0/1 prod:2/1/1/0 "},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: %s, want %s", c.what, c.got, c.want)
+		}
+	}
+	var bad []string
+	for _, u := range rep.NonCompliant {
+		bad = append(bad, u.Resource.Key()+" "+u.Team+"/"+u.Environment+" "+strings.Join(u.Missing, ","))
+	}
+	want := []string{
+		"111111111111/eu-west-1/AWS::EC2::Instance/i-2 blue/dev CostCenter",
+		"111111111111/us-east-1/AWS::EC2::SecurityGroup/sg-1 red/prod Owner",
+		"222222222222/global/AWS::IAM::User/carol / Owner,CostCenter",
+	}
+	if strings.Join(bad, "\n") != strings.Join(want, "\n") {
+		t.Errorf("non-compliant:\n%s\nwant:\n%s", strings.Join(bad, "\n"), strings.Join(want, "\n"))
+	}
+
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want []string
+	}{
+		{"text", []string{"--require", "Owner", "--require", "CostCenter"}, ExitFindings, []string{
+			"resources: 5, compliant: 2 (40%), not compliant: 3",
+			"ACCOUNT RESOURCES COMPLIANT % NO Owner NO CostCenter",
+			"111111111111 3 1 33% 1 1",
+			"TEAM RESOURCES COMPLIANT % NO Owner NO CostCenter",
+			"(untagged) 1 0 0% 1 1",
+			"red 2 1 50% 1 0",
+			"ENVIRONMENT RESOURCES",
+			"Not compliant: 3",
+			"111111111111 eu-west-1 AWS::EC2::Instance i-2 - blue dev CostCenter",
+			"222222222222 global AWS::IAM::User carol - - - Owner,CostCenter",
+		}},
+		{"instances with an owner", []string{"--require", "Owner", "--type", "Instance"}, ExitOK, []string{"resources: 2, compliant: 2 (100%), not compliant: 0"}},
+		{"one account", []string{"--require", "CostCenter", "--account", "222222222222"}, ExitFindings, []string{"resources: 2, compliant: 1 (50%)", "carol"}},
+		{"other team tags", []string{"--require", "Owner", "--team-tag", "Owner"}, ExitFindings, []string{"erin 1 1 100% 0"}},
+		{"nothing matches", []string{"--require", "Owner", "--type", "AWS::S3::Bucket"}, ExitOK, []string{"No resources match."}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCLI(t, append([]string{"inventory", "report", "tags", "--state", db}, tt.args...)...)
+			r.wantCode(t, tt.code)
+			for _, w := range tt.want {
+				if !strings.Contains(squeeze(r.stdout), w) {
+					t.Errorf("output lacks %q:\n%s", w, r.stdout)
+				}
+			}
+		})
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestInventoryTagFixture(t *testing.T) {
+	isolate(t)
+	db := newStateStore(t, tagSteps())
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want []string // in stdout, or in stderr when code is not 0; spaces squeezed
+		not  []string
+	}{
+		{"list by tag", []string{"list", "--tag", "team=red"}, ExitOK, []string{"i-1 web-1", "resources: 2, deleted: 0"}, []string{"i-2"}},
+		{"list by tag key", []string{"list", "--tag", "CostCenter"}, ExitOK, []string{"i-1", "sg-1", "resources: 3"}, []string{"i-2", "i-gone"}},
+		{"list by two tags", []string{"list", "--tag", "env=dev", "--tag", "Team=blue", "--account", "222222222222"}, ExitOK, []string{"222222222222 us-east-1 AWS::EC2::SecurityGroup sg-1", "resources: 1"}, nil},
+		{"list tag with a comma", []string{"list", "--tag", "Owner=a,b"}, ExitOK, []string{"No resources match."}, nil},
+		{"list deleted", []string{"list", "--deleted", "--region", "us-east-1", "--type", "instance"}, ExitOK, []string{"i-gone - 2 2024-03-01T09:01:00Z yes", "resources: 2, deleted: 1"}, nil},
+		{"ambiguous id", []string{"show", "sg-1"}, ExitError, []string{`"sg-1" names 2 resources`, "111111111111/us-east-1/AWS::EC2::SecurityGroup/sg-1", "222222222222/us-east-1/AWS::EC2::SecurityGroup/sg-1"}, nil},
+		{"ambiguous id resolved by key", []string{"show", "222222222222/us-east-1/AWS::EC2::SecurityGroup/sg-1"}, ExitOK, []string{`"Owner": "dan"`}, nil},
+		{"blame with an issuer", []string{"blame", "i-1", "tags"}, ExitOK, []string{
+			"FIELD VALUE REV TIME EVENT ACTOR ISSUER SOURCE IP USER AGENT",
+			"tags.Owner erin 2 2024-03-01T09:03:00Z CreateTags " + deployer + " " + deployIss + " 198.51.100.7 aws-cli/2.15.0",
+			"tags.team red 1 2024-03-01T09:00:00Z Eb " + alice + " - 198.51.100.7",
+		}, []string{"tags.Owner alice"}},
+		{"history with an issuer", []string{"history", "i-2"}, ExitOK, []string{"revision 2 2024-03-01T09:02:00Z CreateTags", "issuer " + deployIss, "tags.CostCenter: - 7"}, nil},
+		{"diff of a tag", []string{"diff", "i-1", "--from", "2024-03-01T09:01:00Z", "--to", "2024-03-01"}, ExitOK, []string{"tags.Owner: alice → erin"}, nil},
+		{"bad tag flag", []string{"list", "--tag", "=x"}, ExitError, []string{`--tag "=x"`}, nil},
+		{"no tag named", []string{"report", "tags", "--require", ","}, ExitError, []string{"--require"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCLI(t, append(append([]string{"inventory"}, tt.args...), "--state", db)...)
+			r.wantCode(t, tt.code)
+			out := r.stdout
+			if tt.code == ExitError {
+				out = r.stderr
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(squeeze(out), w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			for _, w := range tt.not {
+				if strings.Contains(squeeze(r.stdout), w) {
+					t.Errorf("output holds %q:\n%s", w, r.stdout)
+				}
+			}
+		})
 	}
 }
