@@ -554,3 +554,38 @@ func TestInventoryTagFixture(t *testing.T) {
 		})
 	}
 }
+
+func TestInventoryHelpAndConfig(t *testing.T) {
+	home := isolate(t)
+	r := runCLI(t, "inventory", "--help")
+	r.wantCode(t, ExitOK)
+	for _, w := range []string{"inventory list", "inventory show", "inventory history", "inventory blame", "inventory diff", "inventory report tags"} {
+		if !strings.Contains(r.stdout, w) {
+			t.Errorf("help lacks %q:\n%s", w, r.stdout)
+		}
+	}
+	r = runCLI(t, "inventory", "diff", "--help")
+	r.wantCode(t, ExitOK)
+	for _, w := range []string{"--from", "--to", "--state", "--format"} {
+		if !strings.Contains(r.stdout, w) {
+			t.Errorf("diff help lacks %q:\n%s", w, r.stdout)
+		}
+	}
+	// The config names the store; a relative path is relative to the config.
+	db := newStateStore(t, tagSteps())
+	if err := os.Rename(db, filepath.Join(home, "inv.db")); err != nil {
+		t.Fatal(err)
+	}
+	cfg := writeFile(t, home, "trailwarden.yaml", []byte("state_store: inv.db\n"))
+	r = runCLI(t, "--config", cfg, "inventory", "list")
+	r.wantCode(t, ExitOK)
+	if !strings.Contains(r.stdout, "web-1") {
+		t.Errorf("list through the config's store:\n%s", r.stdout)
+	}
+	// diff needs --from.
+	r = runCLI(t, "inventory", "diff", "i-1", "--state", filepath.Join(home, "inv.db"))
+	r.wantCode(t, ExitError)
+	if !strings.Contains(r.stderr, "--from") {
+		t.Errorf("stderr: %s", r.stderr)
+	}
+}
