@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"github.com/trailwarden/trailwarden/internal/state"
 	"github.com/trailwarden/trailwarden/internal/state/sqlitestate"
@@ -157,6 +159,27 @@ func whenText(t time.Time) string {
 	return t.UTC().Format(time.RFC3339Nano)
 }
 
+// textOut returns w with the control characters that data from CloudTrail
+// may carry (an escape sequence in a tag value, say) replaced by '?', so
+// that text output cannot drive the terminal it is read on. Newlines and
+// tabs pass. JSON output needs no filter: encoding/json escapes them.
+func textOut(w io.Writer) io.Writer { return controlFilter{w} }
+
+type controlFilter struct{ w io.Writer }
+
+func (f controlFilter) Write(p []byte) (int, error) {
+	clean := bytes.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' || !unicode.IsControl(r) {
+			return r
+		}
+		return '?'
+	}, p)
+	if _, err := f.w.Write(clean); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
 // writeJSON writes v indented.
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
@@ -261,7 +284,7 @@ func (c *InventoryListCmd) Run(g *Globals) error {
 				Resources []listedResource `json:"resources"`
 			}{rows})
 		}
-		return writeList(g.stdout, rows)
+		return writeList(textOut(g.stdout), rows)
 	})
 }
 
@@ -327,7 +350,7 @@ func (c *InventoryShowCmd) Run(g *Globals) error {
 				Revision *state.Revision  `json:"revision"`
 			}{id, whenText(at), rev})
 		}
-		return writeShow(g.stdout, id, at, rev)
+		return writeShow(textOut(g.stdout), id, at, rev)
 	})
 }
 

@@ -71,7 +71,7 @@ func (c *InventoryHistoryCmd) Run(g *Globals) error {
 				Events   []historyEvent   `json:"events"`
 			}{h.Resource, evs})
 		}
-		return writeHistory(g.stdout, h.Resource, evs)
+		return writeHistory(textOut(g.stdout), h.Resource, evs)
 	})
 }
 
@@ -188,7 +188,7 @@ func (c *InventoryBlameCmd) Run(g *Globals) error {
 				Fields    []blameJSON       `json:"fields"`
 			}{h.Resource, whenText(at), n, provenanceOf(deletion), out})
 		}
-		return writeBlame(g.stdout, h.Resource, at, n, deletion, lines)
+		return writeBlame(textOut(g.stdout), h.Resource, at, n, deletion, lines)
 	})
 }
 
@@ -230,9 +230,9 @@ func writeBlame(w io.Writer, id state.ResourceID, at time.Time, n int, deletion 
 }
 
 // clip shortens s to n runes, marking the cut with an ellipsis, and keeps
-// it on one line.
+// it in one table cell.
 func clip(s string, n int) string {
-	s = strings.ReplaceAll(s, "\n", " ")
+	s = strings.NewReplacer("\n", " ", "\r", " ", "\t", " ").Replace(s)
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
@@ -292,7 +292,7 @@ func (c *InventoryDiffCmd) Run(g *Globals) error {
 				Changes   []changeJSON     `json:"changes"`
 			}{h.Resource, whenText(from), whenText(to), revNumber(cmp.From), revNumber(cmp.To), revsOrEmpty(revs), changesJSON(cmp.Changes)})
 		}
-		return writeDiff(g.stdout, h.Resource, from, to, cmp)
+		return writeDiff(textOut(g.stdout), h.Resource, from, to, cmp)
 	})
 }
 

@@ -97,7 +97,7 @@ func (c *InventoryTagReportCmd) Run(g *Globals) error {
 		if c.json() {
 			return writeJSON(g.stdout, rep)
 		}
-		return writeTagReport(g.stdout, rep)
+		return writeTagReport(textOut(g.stdout), rep)
 	})
 	if err != nil {
 		return err

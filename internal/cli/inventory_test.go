@@ -401,7 +401,7 @@ func tagSteps() []state.Step {
 		mk(alice, 0, put(tagInst1, map[string]any{"Name": "web-1", "Owner": "alice", "CostCenter": "42", "team": "red", "env": "prod"})),
 		mk(alice, 1, put(tagInst2, map[string]any{"Owner": "bob", "CostCenter": "7", "Team": "blue", "Environment": "dev"})),
 		mk(alice, 2, put(tagSGA, map[string]any{"CostCenter": "42", "team": "red", "env": "prod", "Owner": ""})),
-		mk(alice, 3, put(tagSGB, map[string]any{"Owner": "dan", "CostCenter": "9", "Team": "blue", "env": "dev"})),
+		mk(alice, 3, put(tagSGB, map[string]any{"Owner": "dan", "CostCenter": "9", "Team": "blue", "env": "dev", "Note": "x\x1b[2J\ty"})),
 		mk(alice, 4, state.Change{Resource: tagUser, Op: state.OpPut, Value: map[string]any{"userName": "carol"}}),
 		mk(alice, 5, put(tagGone, map[string]any{"Owner": "alice", "CostCenter": "42"})),
 		mk(alice, 60, state.Change{Resource: tagGone, Op: state.OpDelete}),
@@ -530,6 +530,7 @@ func TestInventoryTagFixture(t *testing.T) {
 		}, []string{"tags.Owner alice"}},
 		{"history with an issuer", []string{"history", "i-2"}, ExitOK, []string{"revision 2 2024-03-01T09:02:00Z CreateTags", "issuer " + deployIss, "tags.CostCenter: - 7"}, nil},
 		{"diff of a tag", []string{"diff", "i-1", "--from", "2024-03-01T09:01:00Z", "--to", "2024-03-01"}, ExitOK, []string{"tags.Owner: alice → erin"}, nil},
+		{"control characters", []string{"blame", "222222222222/us-east-1/AWS::EC2::SecurityGroup/sg-1", "tags.Note"}, ExitOK, []string{"tags.Note x?[2J y 1 2024-03-01T09:00:03Z"}, []string{"\x1b"}},
 		{"bad tag flag", []string{"list", "--tag", "=x"}, ExitError, []string{`--tag "=x"`}, nil},
 		{"no tag named", []string{"report", "tags", "--require", ","}, ExitError, []string{"--require"}, nil},
 	}
