@@ -417,6 +417,7 @@ func tagSteps() []state.Step {
 		mk(alice, 60, state.Change{Resource: tagGone, Op: state.OpDelete}),
 		mk(deployer, 120, state.Change{Resource: tagInst2, Op: state.OpUnset, Path: []string{"tags", "CostCenter"}}),
 		mk(deployer, 180, state.Change{Resource: tagInst1, Op: state.OpSet, Path: []string{"tags", "Owner"}, Value: "erin"}),
+		mk(alice, 200, state.Change{Resource: tagInst1, Op: state.OpSet, Path: []string{"tags", "team"}, Value: "red"}), // changes nothing
 	}
 }
 
@@ -539,6 +540,7 @@ func TestInventoryTagFixture(t *testing.T) {
 			"tags.team red 1 2024-03-01T09:00:00Z Eb " + alice + " - 198.51.100.7",
 		}, []string{"tags.Owner alice"}},
 		{"history with an issuer", []string{"history", "i-2"}, ExitOK, []string{"revision 2 2024-03-01T09:02:00Z CreateTags", "issuer " + deployIss, "tags.CostCenter: - 7"}, nil},
+		{"history with a call that changed nothing", []string{"history", "i-1"}, ExitOK, []string{"no change 2024-03-01T09:03:20Z Ek", "events: 3, revisions: 2, failed calls: 0"}, nil},
 		{"diff of a tag", []string{"diff", "i-1", "--from", "2024-03-01T09:01:00Z", "--to", "2024-03-01"}, ExitOK, []string{"tags.Owner: alice → erin"}, nil},
 		{"control characters", []string{"blame", "222222222222/us-east-1/AWS::EC2::SecurityGroup/sg-1", "tags.Note"}, ExitOK, []string{"tags.Note x?[2J y 1 2024-03-01T09:00:03Z"}, []string{"\x1b"}},
 		{"bad tag flag", []string{"list", "--tag", "=x"}, ExitError, []string{`--tag "=x"`}, nil},
