@@ -57,6 +57,7 @@ type CLI struct {
 	Download   DownloadCmd   `cmd:"" help:"Copy a trail's digests, logs and insights from S3 to a folder that verifies offline."`
 	Reconcile  ReconcileCmd  `cmd:"" help:"Compare AWS snapshots (AWS CLI output) with the state derived from CloudTrail; record and report drift."`
 	Verify     VerifyCmd     `cmd:"" help:"Validate CloudTrail log file integrity (digests, signatures, chains, log file hashes), as aws cloudtrail validate-logs."`
+	Inventory  InventoryCmd  `cmd:"" help:"Resources as CloudTrail events left them: list, state at a time, history, who changed what (blame), diffs, tag reports."`
 	Version    VersionCmd    `cmd:"" help:"Print the version."`
 }
 
