@@ -22,6 +22,6 @@ func ExampleGenerate() {
 	fmt.Println(st.Events, "events in", st.Files, "files,", st.Attacks, "from attacks")
 	fmt.Println("stop logging:", st.ByScenario["cloudtrail-stop-logging"])
 	// Output:
-	// 2000 events in 28 files, 61 from attacks
+	// 2000 events in 28 files, 65 from attacks
 	// stop logging: 3
 }

@@ -5,6 +5,7 @@ package gen
 func networkScenarios() []*scenario {
 	return []*scenario{
 		{name: "sg-open-ssh-world", tactic: "initial-access", headline: true, run: func(a *attack) { sgIngress(a, "tcp", 22) }},
+		{name: "web-server-ssh-exposed", tactic: "initial-access", headline: true, run: exposeWebServer},
 		{name: "sg-open-rdp-world", tactic: "initial-access", run: func(a *attack) { sgIngress(a, "tcp", 3389) }},
 		{name: "sg-open-all-world", tactic: "initial-access", run: func(a *attack) { sgIngress(a, "-1", -1) }},
 		{name: "sg-modify-rule-world", tactic: "initial-access", run: sgModifyRule},
@@ -17,7 +18,38 @@ func networkScenarios() []*scenario {
 func sgIngress(a *attack, proto string, port int64) {
 	region := a.region()
 	reg := a.acct.reg(region)
-	sg := pick(&a.r, reg.sgs)
+	sgIngressOn(a, region, pick(&a.r, reg.sgs), proto, port)
+}
+
+// exposeWebServer launches an instance into a security group, tagged with
+// a Name only, then opens the group to the world on SSH: the resource state
+// knows the instance runs in it when the rule is added.
+func exposeWebServer(a *attack) {
+	r := &a.r
+	region := a.region()
+	reg := a.acct.reg(region)
+	sg := pick(r, reg.sgs)
+	ami := ec2ID(r, "ami-")
+	name := "web-" + r.chars("abcdefghijklmnopqrstuvwxyz", 4)
+	a.call(srcEC2, "RunInstances", region)
+	a.req.obj().k("instancesSet").obj().k("items").arr().obj().ks("imageId", ami).ki("minCount", 1).ki("maxCount", 1).end().end().end().
+		ks("instanceType", "t3.small").k("groupSet").obj().k("items").arr().obj().ks("groupId", sg).end().end().end().
+		k("tagSpecificationSet").obj().k("items").arr().obj().ks("resourceType", "instance").k("tags").arr().
+		obj().ks("key", "Name").ks("value", name).end().end().end().end().end().ks("clientToken", r.uuid()).end()
+	a.resp.obj().ksb("requestId", a.e.reqID).ks("reservationId", ec2ID(r, "r-")).ks("ownerId", a.acct.id).
+		k("groupSet").obj().k("items").arr().obj().ks("groupId", sg).end().end().end().
+		k("instancesSet").obj().k("items").arr().obj().ks("instanceId", ec2ID(r, "i-")).ks("imageId", ami).
+		k("instanceState").obj().ki("code", 0).ks("name", "pending").end().ks("instanceType", "t3.small").ki("launchTime", a.t*1000).
+		k("placement").obj().ks("availabilityZone", region+"a").ks("tenancy", "default").end().
+		k("groupSet").obj().k("items").arr().obj().ks("groupId", sg).end().end().end().
+		k("tagSet").obj().k("items").arr().obj().ks("key", "Name").ks("value", name).end().end().end().
+		end().end().end().end()
+	a.send()
+	a.wait(300, 1800)
+	sgIngressOn(a, region, sg, "tcp", 22)
+}
+
+func sgIngressOn(a *attack, region, sg, proto string, port int64) {
 	a.call(srcEC2, "DescribeSecurityGroups", region).read()
 	a.req.obj().kraw("securityGroupSet", "{}").k("securityGroupIdSet").items("groupId", sg).kraw("filterSet", "{}").end()
 	a.send()

@@ -48,6 +48,7 @@ func TestScenarios(t *testing.T) {
 		"vpc-delete-flow-logs":           {[]string{"DeleteFlowLogs"}, `"FlowLogId"`},
 		"logs-delete-log-group":          {[]string{"DeleteLogGroup"}, `"logGroupName"`},
 		"sg-open-ssh-world":              {[]string{"AuthorizeSecurityGroupIngress"}, `"fromPort":22,"toPort":22,"groups":{},"ipRanges":{"items":[{"cidrIp":"0.0.0.0/0"}]}`},
+		"web-server-ssh-exposed":         {[]string{"RunInstances", "AuthorizeSecurityGroupIngress"}, `"groupSet":{"items":[{"groupId":"sg-`},
 		"sg-open-rdp-world":              {[]string{"AuthorizeSecurityGroupIngress"}, `"fromPort":3389`},
 		"sg-open-all-world":              {[]string{"AuthorizeSecurityGroupIngress"}, `"ipProtocol":"-1","groups":{},"ipRanges":{"items":[{"cidrIp":"0.0.0.0/0"}]}`},
 		"sg-modify-rule-world":           {[]string{"ModifySecurityGroupRules"}, `"CidrIpv4":"0.0.0.0/0"`},
