@@ -13,6 +13,8 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/trailwarden/trailwarden/internal/gen"
+	"github.com/trailwarden/trailwarden/internal/state"
+	"github.com/trailwarden/trailwarden/internal/state/sqlitestate"
 )
 
 // DemoCmd generates a small dataset and scans it.
@@ -36,7 +38,7 @@ func (c *DemoCmd) Run(g *Globals) error {
 		defer os.RemoveAll(dir)
 	}
 	data := filepath.Join(dir, "logs")
-	fmt.Fprintf(g.stderr, "1/2 generating %d synthetic CloudTrail events (benign traffic and attack scenarios) in %s\n", c.Events, data)
+	fmt.Fprintf(g.stderr, "1/3 generating %d synthetic CloudTrail events (benign traffic and attack scenarios) in %s\n", c.Events, data)
 	st, err := gen.Generate(ctx, gen.Options{Events: c.Events, Seed: c.Seed, Out: data, Digests: true})
 	if err != nil {
 		return &exitError{ExitError, err}
@@ -47,17 +49,51 @@ func (c *DemoCmd) Run(g *Globals) error {
 	} else {
 		fmt.Fprintf(g.stderr, "    and, to show integrity validation, one log file edited after delivery: %s\n", tampered)
 	}
-	fmt.Fprintf(g.stderr, "2/2 scanning them with the built-in rules\n")
+	fmt.Fprintf(g.stderr, "2/3 scanning them with the built-in rules, keeping the resource state\n")
 	sc := &ScanCmd{
 		Paths: []string{data}, Format: c.Format, MinSeverity: c.MinSeverity, FailOn: "never",
 		Store: filepath.Join(dir, "trailwarden.db"), Progress: "never",
 		PublicKeys: filepath.Join(data, gen.DemoKeysFile),
 	}
 	err = sc.Run(g)
+	if err == nil {
+		err = c.showState(ctx, g, filepath.Join(dir, "state.db"))
+	}
 	if c.Keep {
 		fmt.Fprintf(g.stderr, "dataset and store kept in %s\n", dir)
 	}
 	return err
+}
+
+// showState prints the history and blame of the resource with the most
+// revisions: what trailwarden inventory answers.
+func (c *DemoCmd) showState(ctx context.Context, g *Globals, path string) error {
+	st, err := sqlitestate.Open(ctx, path)
+	if err != nil {
+		return &exitError{ExitError, err}
+	}
+	list, err := st.List(ctx, state.Filter{})
+	st.Close()
+	if err != nil {
+		return &exitError{ExitError, err}
+	}
+	if len(list) == 0 {
+		return nil
+	}
+	best := list[0]
+	for _, r := range list[1:] {
+		if r.Revision > best.Revision {
+			best = r
+		}
+	}
+	key := best.Resource.Key()
+	fmt.Fprintf(g.stderr, "\n3/3 the resource state: %d resources; the one changed most often, %s:\n", len(list), key)
+	fmt.Fprintf(g.stdout, "$ trailwarden inventory history %s\n", best.Resource.ID)
+	if err := (&InventoryHistoryCmd{inventoryOpts: inventoryOpts{State: path, Format: "text"}, ID: key}).Run(g); err != nil {
+		return err
+	}
+	fmt.Fprintf(g.stdout, "\n$ trailwarden inventory blame %s\n", best.Resource.ID)
+	return (&InventoryBlameCmd{inventoryOpts: inventoryOpts{State: path, Format: "text"}, ID: key}).Run(g)
 }
 
 // tamperOne edits one log file of the generated trail the way an intruder
