@@ -37,11 +37,25 @@ run() {
 echo "== scan (gunzip + decode + route + every built-in rule + findings as JSON Lines to /dev/null)"
 run "1 core   " GOMAXPROCS=1
 run "all cores" GOMAXPROCS="$(nproc)"
+# stored LABEL FLAGS...: scan RUNS times with a fresh SQLite store each time.
+stored() {
+  local label=$1; shift
+  local rates=() out rate db
+  for _ in $(seq "$RUNS"); do
+    db=$(mktemp -d)
+    out=$( { GOMAXPROCS=1 "$BIN" scan --store "$db/tw.db" "$@" --format jsonl --progress never --fail-on never "$DATA" >/dev/null; } 2>&1 )
+    rm -rf "$db"
+    rate=$(grep '^scanned' <<<"$out" | sed -E 's/.*\(([0-9]+) events\/s\).*/\1/')
+    rates+=("$rate")
+    echo "    $label: $rate events/s, peak memory $(grep '^peak memory' <<<"$out" | sed 's/peak memory: //')"
+  done
+  printf '%s\n' "${rates[@]}" | sort -n | awk -v l="$label" '{a[NR]=$1} END {printf "%s: best %d events/s, median %d events/s over %d runs\n", l, a[NR], a[int((NR+1)/2)], NR}'
+  grep -E '^(findings|resource state)' <<<"$out" | sed 's/^/    /'
+}
 echo "== with the SQLite store (findings + outbox + checkpoints), 1 core"
-db=$(mktemp -d)
-out=$( { GOMAXPROCS=1 "$BIN" scan --store "$db/tw.db" --format jsonl --progress never --fail-on never "$DATA" >/dev/null; } 2>&1 )
-grep -E '^(scanned|findings|peak)' <<<"$out" | sed 's/^/    /'
-rm -rf "$db"
+stored "store        " --no-state
+echo "== with the SQLite store and the resource state (state.db), 1 core"
+stored "store + state" 
 
 if command -v jq >/dev/null; then
   echo "== for scale: zcat | jq selecting one event name, same files"
@@ -54,6 +68,9 @@ if command -v jq >/dev/null; then
   end=$(date +%s.%N)
   awk -v n="$EVENTS" -v s="$start" -v e="$end" 'BEGIN{printf "    zcat alone: %.0f events/s (%.1fs)\n", n/(e-s), e-s}'
 fi
+
+echo "== resource state store (SQLite): apply in scan-sized batches, state at time T over 1M revisions"
+go test -run XXX -bench 'ApplyScanBatch|AtMillion' -benchtime 3s ./internal/state/sqlitestate/ 2>&1 | grep -E '^(Benchmark|ok|FAIL)'
 
 echo "== Go benchmarks (one core)"
 go test -run XXX -bench . -benchmem -cpu 1 ./internal/ctjson/ ./internal/decode/ ./internal/route/ ./internal/engine/ 2>&1 | grep -E '^(Benchmark|ok|FAIL)'

@@ -31,7 +31,7 @@ func (s *Store) History(ctx context.Context, id state.ResourceID) (*state.Histor
 
 // atQuery reads the revision of a resource in force at a time.
 const atQuery = `SELECT number, provenance, state, diff, deleted FROM revisions
-	WHERE resource_key = ? AND event_time <= ? ORDER BY number DESC LIMIT 1`
+	WHERE resource_key = ? AND event_time <= ? ORDER BY event_time DESC, number DESC LIMIT 1`
 
 // At reads the materialised revision of id in force at t.
 func (s *Store) At(ctx context.Context, id state.ResourceID, t time.Time) (*state.Revision, error) {

@@ -172,3 +172,58 @@ func TestTwoWriters(t *testing.T) {
 	statetest.CheckHistories(t, a, all)
 	statetest.CheckHistories(t, b, all)
 }
+
+// BenchmarkApplyScanBatch applies batches of 5,000 new steps (what a scan
+// hands over at most per transaction) spread over 10,000 resources.
+func BenchmarkApplyScanBatch(b *testing.B) {
+	s := openTemp(b)
+	defer s.Close()
+	ctx := context.Background()
+	const batch, resources = 5000, 10000
+	n := 0
+	start := time.Now()
+	for b.Loop() {
+		if _, err := s.Apply(ctx, benchSteps(n, batch, resources)); err != nil {
+			b.Fatal(err)
+		}
+		n += batch
+	}
+	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "steps/s")
+}
+
+// BenchmarkAtMillion looks up random resources at random times among 1,000
+// resources of 1,000 revisions each: state at time T over 1M revisions. The
+// revisions are written straight into the table (Apply would take minutes
+// to make a million); At reads nothing else.
+func BenchmarkAtMillion(b *testing.B) {
+	s := openTemp(b)
+	defer s.Close()
+	ctx := context.Background()
+	const resources, per = 1000, 1000
+	t0 := time.Date(2023, 7, 10, 0, 0, 0, 0, time.UTC)
+	_, err := s.w.ExecContext(ctx, `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ? - 1)
+		INSERT INTO revisions (resource_key, number, event_time, event_id, provenance, state, diff, deleted)
+		SELECT printf('111111111111/us-east-1/AWS::EC2::Instance/i-%06d', i % ?), i / ? + 1, ? + i * 1000000000,
+			printf('ev-%09d', i), printf('{"eventId":"ev-%09d","eventName":"E","eventTime":"2023-07-10T00:00:00Z","actor":"a"}', i),
+			printf('{"type":"t3.micro","tags":{"n":%d}}', i), '[]', 0
+		FROM n`, resources*per, resources, resources, t0.UnixNano())
+	if err != nil {
+		b.Fatal(err)
+	}
+	var count int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM revisions`).Scan(&count); err != nil || count != resources*per {
+		b.Fatalf("%d revisions, %v", count, err)
+	}
+	n := 0
+	start := time.Now()
+	for b.Loop() {
+		k := (n * 7919) % (resources * per)
+		id := state.ResourceID{Account: "111111111111", Region: "us-east-1", Type: "AWS::EC2::Instance", ID: fmt.Sprintf("i-%06d", k%resources)}
+		r, err := s.At(ctx, id, t0.Add(time.Duration(k)*time.Second))
+		if err != nil || r.Number != k/resources+1 {
+			b.Fatalf("At: %+v, %v", r, err)
+		}
+		n++
+	}
+	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "lookups/s")
+}
