@@ -100,8 +100,14 @@ func (s *Store) apply(ctx context.Context, steps []state.Step) (_ []state.Applie
 				continue
 			}
 			if stored == nil {
-				if stored, err = decodeStep(prov, changes, targets); err != nil {
-					return nil, fmt.Errorf("event %s: %w", st.Provenance.EventID, err)
+				// The changes as they read back (numbers as json.Number),
+				// so that folding them on arrival gives what a fold of the
+				// stored steps gives. Provenance and targets hold strings
+				// and a UTC time, which read back equal: they are copied.
+				stored = &state.Step{Provenance: st.Provenance, Targets: st.Targets}
+				stored.Provenance.EventTime = stored.Provenance.EventTime.UTC()
+				if err := unmarshal(changes, &stored.Changes); err != nil {
+					return nil, fmt.Errorf("event %s: changes: %w", st.Provenance.EventID, err)
 				}
 			}
 			p.fresh = append(p.fresh, *stored)
