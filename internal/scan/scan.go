@@ -326,10 +326,10 @@ func (s *sink) filter(ctx context.Context, d *source.Delivery) (bool, error) {
 // deliveries, batchFindings findings or batchSteps steps, when batchAge has
 // passed since its first result, and when the pipeline ends.
 const (
-	batchDeliveries = 64
-	batchFindings   = 2000
+	batchDeliveries = 256
+	batchFindings   = 5000
 	batchSteps      = 5000
-	batchAge        = 250 * time.Millisecond
+	batchAge        = time.Second
 )
 
 // batch is what the sink holds until the next flush.

@@ -49,7 +49,7 @@ func (s *Store) apply(ctx context.Context, steps []state.Step) (_ []state.Applie
 		}
 	}()
 	ins, err := tx.PrepareContext(ctx, `INSERT INTO steps (event_id, resource_key, event_time, provenance, changes, targets)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, resource_key) DO NOTHING`)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (resource_key, event_id) DO NOTHING`)
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +256,7 @@ func prepareRefold(ctx context.Context, tx *sql.Tx) (*refolder, error) {
 				updated = excluded.updated, deleted = excluded.deleted`},
 		{&rf.delRes, `DELETE FROM resources WHERE resource_key = ?`},
 		{&rf.last, `SELECT v.number, v.event_time, v.provenance, v.state, v.diff, v.deleted, r.arn FROM revisions v JOIN resources r USING (resource_key)
-			WHERE v.resource_key = ? ORDER BY v.number DESC LIMIT 1`},
+			WHERE v.resource_key = ? ORDER BY v.event_time DESC, v.number DESC LIMIT 1`},
 	} {
 		st, err := tx.PrepareContext(ctx, p.q)
 		if err != nil {

@@ -12,9 +12,10 @@ CREATE TABLE steps (
 	provenance   TEXT    NOT NULL,
 	changes      TEXT    NOT NULL,
 	targets      TEXT    NOT NULL,
-	UNIQUE (event_id, resource_key)
+	-- one B-tree serves both idempotence and the lookups by resource; keyed
+	-- by resource first, a batch's inserts touch few pages
+	UNIQUE (resource_key, event_id)
 ) STRICT;
-CREATE INDEX steps_by_resource ON steps (resource_key);
 
 -- revisions is Fold's output for each resource, rewritten whenever a step
 -- for it arrives. state and diff are JSON; state is 'null' for a tombstone.
@@ -26,10 +27,11 @@ CREATE TABLE revisions (
 	provenance   TEXT    NOT NULL,
 	state        TEXT    NOT NULL,
 	diff         TEXT    NOT NULL,
-	deleted      INTEGER NOT NULL,
-	PRIMARY KEY (resource_key, number)
+	deleted      INTEGER NOT NULL
 ) STRICT;
-CREATE INDEX revisions_by_time ON revisions (resource_key, event_time, number);
+-- the revision in force at a time, and the last one, are one seek away;
+-- number is unique per resource as the store writes it
+CREATE UNIQUE INDEX revisions_by_time ON revisions (resource_key, event_time, number);
 
 -- resources holds one row per resource with at least one revision.
 CREATE TABLE resources (
@@ -44,4 +46,3 @@ CREATE TABLE resources (
 	deleted      INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX resources_by_type ON resources (type, account, region);
-CREATE INDEX resources_by_account ON resources (account, region);
