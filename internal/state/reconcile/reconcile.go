@@ -120,6 +120,11 @@ func Reconcile(ctx context.Context, store state.Store, docs []snapshot.Document,
 			return rep, fmt.Errorf("record reconciliation of %s: %w", docs[i].Source, err)
 		}
 		rep.Revisions += len(applied)
+		if opts.OnApplied != nil && len(applied) > 0 {
+			if err := opts.OnApplied(ctx, docs[i].Source, applied); err != nil {
+				return rep, fmt.Errorf("after recording %s: %w", docs[i].Source, err)
+			}
+		}
 	}
 	return rep, nil
 }

@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"context"
 	"time"
 
 	"github.com/trailwarden/trailwarden/internal/finding"
@@ -20,6 +21,13 @@ type Options struct {
 	Partial bool
 	// Now returns the detection time of findings; nil means time.Now.
 	Now func() time.Time
+	// OnApplied, when set, receives what each Store.Apply did (one Apply
+	// per document, source naming it) as soon as it returns, so that the
+	// new revisions can be handed to rules as change events. It is called
+	// only for an Apply that made revisions (none in a dry run, none for a
+	// snapshot reconciled before). An error stops Reconcile, which returns
+	// it: the steps of the documents not yet applied are not recorded.
+	OnApplied func(ctx context.Context, source string, applied []state.Applied) error
 }
 
 // DefaultOptions reports drift as medium and records the steps.
