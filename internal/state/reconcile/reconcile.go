@@ -72,7 +72,8 @@ type scope struct {
 // returns an error only when the store fails; the report then holds what
 // was done before.
 func Reconcile(ctx context.Context, store state.Store, docs []snapshot.Document, opts Options) (*Report, error) {
-	rep := &Report{DryRun: opts.DryRun, Documents: len(docs), Resources: []Result{}, Findings: []finding.Finding{}}
+	rep := &Report{DryRun: opts.DryRun, Documents: len(docs), Resources: []Result{}, Findings: []finding.Finding{},
+		RuleFindings: []finding.Finding{}}
 	targets, scopes := gather(docs, rep)
 
 	steps := make([][]state.Step, len(docs))

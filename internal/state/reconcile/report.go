@@ -79,7 +79,14 @@ type Report struct {
 	Counts    Counts            `json:"counts"`
 	Resources []Result          `json:"resources"`
 	Findings  []finding.Finding `json:"findings"`
-	Errors    []DocumentError   `json:"errors,omitempty"`
+	// RuleFindings are the findings of rules on the change events of the
+	// revisions recorded (see Options.OnApplied), next to the findings of
+	// reconciliation itself. Reconcile leaves it empty: the caller that
+	// evaluates rules fills it.
+	RuleFindings []finding.Finding `json:"rule_findings"`
+	// RuleErrors are the errors of rules on those change events.
+	RuleErrors []string        `json:"rule_errors,omitempty"`
+	Errors     []DocumentError `json:"errors,omitempty"`
 	// Skipped lists the documents of kinds not reconciled yet.
 	Skipped []DocumentError `json:"skipped,omitempty"`
 }
