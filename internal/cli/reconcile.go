@@ -322,8 +322,12 @@ func writeReconcileText(w io.Writer, rep *reconcile.Report) error {
 	if rep.DryRun {
 		done = "would be recorded (dry run)"
 	}
-	_, err := fmt.Fprintf(w, "%d resources in %d documents: %d discovered, %d drift, %d refreshed, %d deleted-unobserved, %d unchanged; %d steps %s; %d rule findings\n",
-		len(rep.Resources), rep.Documents, n.Discovered, n.Drift, n.Refreshed, n.DeletedUnobserved, n.Unchanged, rep.Steps, done, len(rep.RuleFindings))
+	rules := fmt.Sprintf("; %d rule findings", len(rep.RuleFindings))
+	if rep.DryRun {
+		rules = "" // nothing recorded: no change event for the rules
+	}
+	_, err := fmt.Fprintf(w, "%d resources in %d documents: %d discovered, %d drift, %d refreshed, %d deleted-unobserved, %d unchanged; %d steps %s%s\n",
+		len(rep.Resources), rep.Documents, n.Discovered, n.Drift, n.Refreshed, n.DeletedUnobserved, n.Unchanged, rep.Steps, done, rules)
 	return err
 }
 
