@@ -37,7 +37,7 @@ type ReconcileCmd struct {
 	State         string   `help:"SQLite state store (default: the config's state_store, else state.db beside the findings store)." type:"path"`
 	DriftSeverity string   `help:"Severity of drift findings." default:"medium" enum:"info,low,medium,high,critical"`
 	Format        string   `help:"Output: text (one line per changed resource and a summary) or json (the report)." default:"text" enum:"text,json"`
-	DryRun        bool     `help:"Report what differs without recording anything."`
+	DryRun        bool     `help:"Report what differs without recording anything (so no rule sees a change)."`
 	Partial       bool     `help:"The files are not complete listings (made with filters): mark nothing deleted."`
 	AWS           bool     `name:"aws" help:"Also take a snapshot of live AWS with the standard credential chain (read-only calls: EC2 instances, security groups, VPCs, IAM, S3 buckets and their policy/ACL/public access block/encryption, Lambda functions)."`
 	Regions       []string `help:"Regions to snapshot with --aws (default: the configured region)." sep:","`
