@@ -153,7 +153,7 @@ func TestReconcileAWS(t *testing.T) {
 		}
 	}
 	if len(sg) != 1 || sg[0].Severity != finding.High || !slices.Equal(sg[0].Resources, []string{"sg-us-east-1-1"}) ||
-		!strings.Contains(sg[0].Summary, "opened sg-us-east-1-1 to the Internet on an admin port while i-us-east-1-1") || sg[0].Origin != "aws:111111111111/us-east-1" ||
+		!strings.Contains(sg[0].Summary, "opened sg-us-east-1-1 to the Internet on an admin port") || !strings.Contains(sg[0].Summary, "i-us-east-1-1") || sg[0].Origin != "aws:111111111111/us-east-1" ||
 		sg[0].EventSource != "trailwarden.state" || sg[0].Account != awsfake.BaseAccount {
 		t.Errorf("%s findings %+v", sgRule, sg)
 	}
