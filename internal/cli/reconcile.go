@@ -227,9 +227,6 @@ func (c *ReconcileCmd) reconcile(ctx context.Context, g *Globals, cfg *config.Co
 			rep.RuleErrors = append(rep.RuleErrors, err.Error())
 		}
 	}
-	if recErr != nil {
-		return &exitError{ExitError, recErr}
-	}
 	for _, e := range rep.Errors {
 		fmt.Fprintf(g.stderr, "trailwarden: %s: %s\n", e.Source, e.Error)
 	}
@@ -251,6 +248,9 @@ func (c *ReconcileCmd) reconcile(ctx context.Context, g *Globals, cfg *config.Co
 		return &exitError{ExitError, err}
 	}
 	switch n := len(rep.Errors); {
+	case recErr != nil:
+		// the report holds what was recorded before the store failed
+		return &exitError{ExitError, recErr}
 	case n > 0:
 		return &exitError{ExitError, fmt.Errorf("%d snapshot file(s) or document(s) could not be read; the others were reconciled", n)}
 	case len(rep.RuleErrors) > 0:
