@@ -18,6 +18,7 @@ import (
 
 	"github.com/trailwarden/trailwarden/internal/config"
 	"github.com/trailwarden/trailwarden/internal/finding"
+	"github.com/trailwarden/trailwarden/internal/rule"
 	"github.com/trailwarden/trailwarden/internal/state/reconcile"
 	"github.com/trailwarden/trailwarden/internal/state/snapshot"
 	"github.com/trailwarden/trailwarden/internal/state/snapshot/live"
@@ -36,17 +37,21 @@ type ReconcileCmd struct {
 	State         string   `help:"SQLite state store (default: the config's state_store, else state.db beside the findings store)." type:"path"`
 	DriftSeverity string   `help:"Severity of drift findings." default:"medium" enum:"info,low,medium,high,critical"`
 	Format        string   `help:"Output: text (one line per changed resource and a summary) or json (the report)." default:"text" enum:"text,json"`
-	DryRun        bool     `help:"Report what differs without recording anything."`
+	DryRun        bool     `help:"Report what differs without recording anything (so no rule sees a change)."`
 	Partial       bool     `help:"The files are not complete listings (made with filters): mark nothing deleted."`
 	AWS           bool     `name:"aws" help:"Also take a snapshot of live AWS with the standard credential chain (read-only calls: EC2 instances, security groups, VPCs, IAM, S3 buckets and their policy/ACL/public access block/encryption, Lambda functions)."`
 	Regions       []string `help:"Regions to snapshot with --aws (default: the configured region)." sep:","`
 	RoleARN       []string `name:"role-arn" help:"With --aws, roles to assume, one per account to snapshot (repeatable; default: the credentials' own account)."`
 	ExternalID    string   `name:"external-id" help:"External id for the roles of --role-arn."`
 	Save          string   `help:"With --aws, also write the snapshot as a bundle (JSON Lines) to this file, to reconcile again or keep as evidence." type:"path"`
+	Rules         []string `help:"Extra rule directory or file (repeatable): rules on the change stream (eventSource trailwarden.state) see the revisions reconciliation records." type:"path"`
+	NoBuiltin     bool     `help:"Leave out the built-in rules."`
 }
 
 // Run reads the files and reconciles them. It exits 1 when drift was found
-// and 2 when a file could not be read (the others are still reconciled).
+// or a rule reported a finding of high severity or above on the revisions
+// recorded, and 2 when a file could not be read (the others are still
+// reconciled) or a rule failed.
 func (c *ReconcileCmd) Run(g *Globals) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -167,7 +172,8 @@ func readSnapshots(paths []string, o snapshot.ReadOptions) (docs []snapshot.Docu
 }
 
 // reconcile reconciles docs, however they were gathered (files, or live
-// AWS), with the state store, writes the report and sets the exit code.
+// AWS), with the state store, evaluates the rules on the change events of
+// the revisions it recorded, writes the report and sets the exit code.
 // unread holds the errors of the inputs that could not be read (a file, a
 // call): they are reported with the document errors, and make the exit
 // code 2 once the rest is reconciled.
@@ -178,6 +184,14 @@ func (c *ReconcileCmd) reconcile(ctx context.Context, g *Globals, cfg *config.Co
 	}
 	opts := reconcile.DefaultOptions()
 	opts.DriftSeverity, opts.DryRun, opts.Partial = sev, c.DryRun, c.Partial
+	var set *rule.Set
+	if !c.DryRun {
+		// loaded before anything is recorded: a revision whose change event
+		// no rule saw would never be shown to them again
+		if set, err = loadRuleSet(cfg, c.NoBuiltin, c.Rules); err != nil {
+			return &exitError{ExitError, err}
+		}
+	}
 
 	path := stateStorePath(c.State, cfg)
 	if _, err := os.Stat(path); c.DryRun && errors.Is(err, fs.ErrNotExist) {
@@ -194,9 +208,24 @@ func (c *ReconcileCmd) reconcile(ctx context.Context, g *Globals, cfg *config.Co
 		return &exitError{ExitError, err}
 	}
 	defer store.Close()
-	rep, err := reconcile.Reconcile(ctx, store, docs, opts)
-	if err != nil {
-		return &exitError{ExitError, err}
+	var rules *changeRules
+	if set != nil {
+		rules = newChangeRules(set, store)
+		opts.OnApplied = rules.add
+	}
+	rep, recErr := reconcile.Reconcile(ctx, store, docs, opts)
+	if rules != nil {
+		// the revisions recorded before a failure are evaluated too: they
+		// will not be recorded again
+		findings, ruleErrs, err := rules.eval(ctx)
+		if err != nil {
+			return &exitError{ExitError, errors.Join(recErr, err)}
+		}
+		rep.RuleFindings = findings
+		for _, err := range ruleErrs {
+			fmt.Fprintln(g.stderr, "trailwarden:", err)
+			rep.RuleErrors = append(rep.RuleErrors, err.Error())
+		}
 	}
 	for _, e := range rep.Errors {
 		fmt.Fprintf(g.stderr, "trailwarden: %s: %s\n", e.Source, e.Error)
@@ -219,12 +248,27 @@ func (c *ReconcileCmd) reconcile(ctx context.Context, g *Globals, cfg *config.Co
 		return &exitError{ExitError, err}
 	}
 	switch n := len(rep.Errors); {
+	case recErr != nil:
+		// the report holds what was recorded before the store failed
+		return &exitError{ExitError, recErr}
 	case n > 0:
 		return &exitError{ExitError, fmt.Errorf("%d snapshot file(s) or document(s) could not be read; the others were reconciled", n)}
-	case rep.Counts.Drift > 0:
+	case len(rep.RuleErrors) > 0:
+		return &exitError{ExitError, fmt.Errorf("%d rule error(s) on the change events of the revisions recorded", len(rep.RuleErrors))}
+	case rep.Counts.Drift > 0 || severe(rep.RuleFindings):
 		return &exitError{code: ExitFindings}
 	}
 	return nil
+}
+
+// severe says whether a finding is of high severity or above.
+func severe(fs []finding.Finding) bool {
+	for _, f := range fs {
+		if f.Severity >= finding.High {
+			return true
+		}
+	}
+	return false
 }
 
 // unreadErrors lists the inputs that could not be read as the report's
@@ -246,8 +290,8 @@ func unreadErrors(errs []error) []reconcile.DocumentError {
 	return out
 }
 
-// writeReconcileText writes one line per resource that changed, then a
-// summary.
+// writeReconcileText writes one line per resource that changed, one per
+// rule finding on the revisions recorded, then a summary.
 func writeReconcileText(w io.Writer, rep *reconcile.Report) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	lines := 0
@@ -261,6 +305,15 @@ func writeReconcileText(w io.Writer, rep *reconcile.Report) error {
 		lines++
 		fmt.Fprintf(tw, "%s\t%s\t%s/%s\t%s\t%s\n", r.Outcome, r.Resource.Type, r.Resource.Account, r.Resource.Region, r.Resource.ID, changes(r))
 	}
+	if len(rep.RuleFindings) > 0 {
+		if lines > 0 {
+			fmt.Fprintln(tw)
+		}
+		fmt.Fprintln(tw, "SEVERITY\tRULE\tRESOURCE\tSUMMARY")
+		for _, f := range rep.RuleFindings {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Severity, f.RuleID, strings.Join(f.Resources, ","), f.Summary)
+		}
+	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
@@ -269,8 +322,12 @@ func writeReconcileText(w io.Writer, rep *reconcile.Report) error {
 	if rep.DryRun {
 		done = "would be recorded (dry run)"
 	}
-	_, err := fmt.Fprintf(w, "%d resources in %d documents: %d discovered, %d drift, %d refreshed, %d deleted-unobserved, %d unchanged; %d steps %s\n",
-		len(rep.Resources), rep.Documents, n.Discovered, n.Drift, n.Refreshed, n.DeletedUnobserved, n.Unchanged, rep.Steps, done)
+	rules := fmt.Sprintf("; %d rule findings", len(rep.RuleFindings))
+	if rep.DryRun {
+		rules = "" // nothing recorded: no change event for the rules
+	}
+	_, err := fmt.Fprintf(w, "%d resources in %d documents: %d discovered, %d drift, %d refreshed, %d deleted-unobserved, %d unchanged; %d steps %s%s\n",
+		len(rep.Resources), rep.Documents, n.Discovered, n.Drift, n.Refreshed, n.DeletedUnobserved, n.Unchanged, rep.Steps, done, rules)
 	return err
 }
 

@@ -32,7 +32,9 @@ func TestReconcile(t *testing.T) {
 	truncated := writeFile(t, dir, "bad/truncated.json", snapshotFile(t, "bad/truncated.json"))
 	trail := writeFile(t, dir, "bad/trail.json", snapshotFile(t, "bad/cloudtrail-log.json"))
 	db := filepath.Join(dir, "state.db")
-	common := []string{"reconcile", "--state", db, "--account", "111122223333", "--region", "us-east-1"}
+	// no rules: loading the built-in pack costs a second or two a run under
+	// -race; the rules on reconciled revisions are TestReconcileAWS's
+	common := []string{"reconcile", "--no-builtin", "--state", db, "--account", "111122223333", "--region", "us-east-1"}
 
 	// a dry run on no store leaves none behind
 	r := runCLI(t, append(common, "--dry-run", "--taken-at", "2024-03-04T10:00:00Z", filepath.Join(dir, "snap"))...)
@@ -134,7 +136,7 @@ func TestReconcileAfterScan(t *testing.T) {
 	  "InstanceType":"m5.large","ImageId":"ami-029eb80bc237bec6f","State":{"Code":16,"Name":"running"},
 	  "Placement":{"AvailabilityZone":"us-east-1c"},"SecurityGroups":[],"Tags":[]}]}]}`
 	file := writeFile(t, dir, "snap/describe-instances.json", []byte(snap))
-	r = runCLI(t, "reconcile", "--state", db, "--taken-at", "2023-07-11T00:00:00Z", file)
+	r = runCLI(t, "reconcile", "--no-builtin", "--state", db, "--taken-at", "2023-07-11T00:00:00Z", file)
 	r.wantCode(t, ExitFindings)
 	if !strings.Contains(r.stdout, `instanceType: "t3.micro" → "m5.large"`) || !strings.Contains(r.stdout, `state: "pending" → "running" (refresh)`) {
 		t.Errorf("stdout:\n%s", r.stdout)
@@ -155,5 +157,80 @@ func TestReconcileAfterScan(t *testing.T) {
 	}
 	if strings.Join(names, ",") != "RunInstances,SnapshotDrift" || h.Current().State["instanceType"] != "m5.large" {
 		t.Errorf("history %q, state %v", names, h.Current().State)
+	}
+}
+
+// TestReconcileRules checks how the rules on the change stream count in
+// reconcile's exit code: a finding of high severity exits 1 without any
+// drift, a rule error exits 2, a rule set that does not load stops before
+// anything is recorded, and a snapshot reconciled again shows the rules
+// nothing.
+func TestReconcileRules(t *testing.T) {
+	isolate(t)
+	dir := t.TempDir()
+	functions := writeFile(t, dir, "snap/list-functions.json", snapshotFile(t, "list-functions.json"))
+	const newFunction = `
+  - id: test-new-function
+    title: A function appeared
+    severity: high
+    match: {eventSource: trailwarden.state, eventName: "AWS::Lambda::Function"}
+    condition: event.change.operation == "create"
+    summary: 'new function ${event.change.resource.id}'
+    resources: '[event.change.resource.id]'
+`
+	const failing = `
+  - id: test-failing
+    title: Reads a function name as a number
+    severity: low
+    match: {eventSource: trailwarden.state, eventName: "AWS::Lambda::Function"}
+    condition: int(event.change.resource.id) > 0
+`
+	for _, tc := range []struct {
+		name      string
+		rules     string
+		code      int
+		findings  []string // rule id and resource of each rule finding
+		errors    int
+		recorded  bool
+		stderrHas string
+	}{
+		{name: "a high finding exits 1 with no drift", rules: newFunction, code: ExitFindings,
+			findings: []string{"test-new-function hello", "test-new-function thumbnailer"}, recorded: true},
+		{name: "a rule error exits 2 and the findings are kept", rules: newFunction + failing, code: ExitError,
+			findings: []string{"test-new-function hello", "test-new-function thumbnailer"}, errors: 2, recorded: true,
+			stderrHas: "rule error on the change of 111122223333/us-east-1/AWS::Lambda::Function/hello by SnapshotDiscovered"},
+		{name: "rules that do not load stop before recording", rules: "\n  - id: [", code: ExitError, stderrHas: "load rules"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := filepath.Join(t.TempDir(), "state.db")
+			rules := writeFile(t, t.TempDir(), "rules.yaml", []byte("rules:"+tc.rules))
+			args := []string{"reconcile", "--no-builtin", "--rules", rules, "--state", db, "--account", "111122223333",
+				"--taken-at", "2024-03-04T10:00:00Z", "--format", "json", functions}
+			r := runCLI(t, args...)
+			r.wantCode(t, tc.code)
+			if !strings.Contains(r.stderr, tc.stderrHas) {
+				t.Errorf("stderr lacks %q:\n%s", tc.stderrHas, r.stderr)
+			}
+			if _, err := os.Stat(db); !tc.recorded {
+				if !os.IsNotExist(err) {
+					t.Errorf("the store was opened: %v", err)
+				}
+				return
+			}
+			var rep reconcile.Report
+			if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+				t.Fatalf("%v:\n%s", err, r.stdout)
+			}
+			var got []string
+			for _, f := range rep.RuleFindings {
+				got = append(got, f.RuleID+" "+strings.Join(f.Resources, ","))
+			}
+			if strings.Join(got, "|") != strings.Join(tc.findings, "|") || len(rep.RuleErrors) != tc.errors || rep.Counts.Drift != 0 {
+				t.Errorf("rule findings %q, rule errors %q, counts %+v", got, rep.RuleErrors, rep.Counts)
+			}
+			// again: nothing recorded, nothing for the rules
+			r = runCLI(t, args...)
+			r.wantCode(t, ExitOK)
+		})
 	}
 }

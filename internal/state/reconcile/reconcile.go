@@ -72,7 +72,8 @@ type scope struct {
 // returns an error only when the store fails; the report then holds what
 // was done before.
 func Reconcile(ctx context.Context, store state.Store, docs []snapshot.Document, opts Options) (*Report, error) {
-	rep := &Report{DryRun: opts.DryRun, Documents: len(docs), Resources: []Result{}, Findings: []finding.Finding{}}
+	rep := &Report{DryRun: opts.DryRun, Documents: len(docs), Resources: []Result{}, Findings: []finding.Finding{},
+		RuleFindings: []finding.Finding{}}
 	targets, scopes := gather(docs, rep)
 
 	steps := make([][]state.Step, len(docs))
@@ -120,6 +121,11 @@ func Reconcile(ctx context.Context, store state.Store, docs []snapshot.Document,
 			return rep, fmt.Errorf("record reconciliation of %s: %w", docs[i].Source, err)
 		}
 		rep.Revisions += len(applied)
+		if opts.OnApplied != nil && len(applied) > 0 {
+			if err := opts.OnApplied(ctx, docs[i].Source, applied); err != nil {
+				return rep, fmt.Errorf("after recording %s: %w", docs[i].Source, err)
+			}
+		}
 	}
 	return rep, nil
 }

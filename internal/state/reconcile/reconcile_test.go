@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -385,4 +386,90 @@ func TestReconcileCancelled(t *testing.T) {
 	if _, err := Reconcile(ctx, s, testdata(t, snapshot.ReadOptions{}, "list-functions.json"), DefaultOptions()); err == nil {
 		t.Fatal("no error with a cancelled context")
 	}
+}
+
+// TestReconcileOnApplied checks that the revisions of each Apply reach
+// OnApplied, with the document that made them, and that its error stops
+// reconciliation before the next document is recorded.
+func TestReconcileOnApplied(t *testing.T) {
+	ctx := t.Context()
+	files := []string{"describe-instances.json", "describe-security-groups.json", "list-functions.json"}
+	docs := testdata(t, snapshot.ReadOptions{Account: acct, Region: region}, files...)
+
+	type call struct {
+		Source    string
+		Resources []string // key and change operation of each revision
+	}
+	var calls []call
+	collect := func(_ context.Context, source string, applied []state.Applied) error {
+		c := call{Source: filepath.Base(source)}
+		for _, a := range applied {
+			c.Resources = append(c.Resources, a.Resource.ID+" "+a.Operation()+" by "+a.After.Provenance.EventName)
+		}
+		calls = append(calls, c)
+		return nil
+	}
+
+	t.Run("one call per document that made revisions", func(t *testing.T) {
+		s := openStore(t)
+		opts := DefaultOptions()
+		opts.OnApplied = collect
+		calls = nil
+		// the dry run records nothing, so nothing is applied
+		opts.DryRun = true
+		if _, err := Reconcile(ctx, s, docs, opts); err != nil {
+			t.Fatal(err)
+		}
+		if len(calls) != 0 {
+			t.Fatalf("dry run: OnApplied called %d times", len(calls))
+		}
+		opts.DryRun = false
+		rep, err := Reconcile(ctx, s, docs, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []call{
+			{"describe-instances.json", []string{"i-0598c7d356eba48d7 create by " + EventDiscovered}},
+			{"describe-security-groups.json", []string{
+				"sg-0b0384b66d7d692f9 create by " + EventDiscovered,
+				"sg-0c1d2e3f4a5b6c7d8 create by " + EventDiscovered,
+			}},
+			{"list-functions.json", []string{"hello create by " + EventDiscovered, "thumbnailer create by " + EventDiscovered}},
+		}
+		if d := cmp.Diff(want, calls); d != "" {
+			t.Errorf("OnApplied calls (-want +got):\n%s", d)
+		}
+		if rep.Revisions != 5 {
+			t.Errorf("%d revisions, want 5", rep.Revisions)
+		}
+		// the same snapshot again makes no revision: no call
+		calls = nil
+		if _, err := Reconcile(ctx, s, docs, opts); err != nil {
+			t.Fatal(err)
+		}
+		if len(calls) != 0 {
+			t.Errorf("second run: OnApplied calls %+v", calls)
+		}
+	})
+
+	t.Run("an error stops before the next document", func(t *testing.T) {
+		s := openStore(t)
+		opts := DefaultOptions()
+		boom := errors.New("rules unavailable")
+		opts.OnApplied = func(context.Context, string, []state.Applied) error { return boom }
+		rep, err := Reconcile(ctx, s, docs, opts)
+		if !errors.Is(err, boom) || !strings.Contains(err.Error(), "describe-instances.json") {
+			t.Fatalf("error %v, want it to wrap %v and name the document", err, boom)
+		}
+		if rep.Revisions != 1 {
+			t.Errorf("%d revisions recorded, want 1 (the first document's)", rep.Revisions)
+		}
+		list, err := s.List(ctx, state.Filter{Type: reduce.TypeSecurityGroup})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) != 0 {
+			t.Errorf("%d security groups recorded after the error, want none", len(list))
+		}
+	})
 }

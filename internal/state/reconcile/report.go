@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"context"
 	"time"
 
 	"github.com/trailwarden/trailwarden/internal/finding"
@@ -20,6 +21,13 @@ type Options struct {
 	Partial bool
 	// Now returns the detection time of findings; nil means time.Now.
 	Now func() time.Time
+	// OnApplied, when set, receives what each Store.Apply did (one Apply
+	// per document, source naming it) as soon as it returns, so that the
+	// new revisions can be handed to rules as change events. It is called
+	// only for an Apply that made revisions (none in a dry run, none for a
+	// snapshot reconciled before). An error stops Reconcile, which returns
+	// it: the steps of the documents not yet applied are not recorded.
+	OnApplied func(ctx context.Context, source string, applied []state.Applied) error
 }
 
 // DefaultOptions reports drift as medium and records the steps.
@@ -71,7 +79,14 @@ type Report struct {
 	Counts    Counts            `json:"counts"`
 	Resources []Result          `json:"resources"`
 	Findings  []finding.Finding `json:"findings"`
-	Errors    []DocumentError   `json:"errors,omitempty"`
+	// RuleFindings are the findings of rules on the change events of the
+	// revisions recorded (see Options.OnApplied), next to the findings of
+	// reconciliation itself. Reconcile leaves it empty: the caller that
+	// evaluates rules fills it.
+	RuleFindings []finding.Finding `json:"rule_findings"`
+	// RuleErrors are the errors of rules on those change events.
+	RuleErrors []string        `json:"rule_errors,omitempty"`
+	Errors     []DocumentError `json:"errors,omitempty"`
 	// Skipped lists the documents of kinds not reconciled yet.
 	Skipped []DocumentError `json:"skipped,omitempty"`
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,18 +18,19 @@ import (
 
 	"github.com/trailwarden/trailwarden/internal/state/snapshot"
 	"github.com/trailwarden/trailwarden/internal/state/snapshot/live"
+	"github.com/trailwarden/trailwarden/internal/state/snapshot/live/awsfake"
 )
 
 var takenAt = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 
 // testConfig points the real SDK clients at the fake with static
 // credentials.
-func testConfig(srv *httptest.Server) aws.Config {
+func testConfig(f *awsfake.Server) aws.Config {
 	return aws.Config{
 		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider(baseKey, "base-secret", ""),
-		BaseEndpoint: aws.String(srv.URL),
-		HTTPClient:   srv.Client(),
+		Credentials:  credentials.NewStaticCredentialsProvider(awsfake.BaseKey, awsfake.BaseSecret, ""),
+		BaseEndpoint: aws.String(f.URL),
+		HTTPClient:   f.Client(),
 	}
 }
 
@@ -48,20 +48,18 @@ var roles = []string{"arn:aws:iam::222222222222:role/audit", "arn:aws:iam::33333
 // regions, with two pages for every paginated call, throttling on every
 // service, absent bucket settings and one failing bucket call per account.
 func TestCollect(t *testing.T) {
-	f, srv := newFakeAWS(t)
-	f.throttle = map[string]int{
-		"sts:AssumeRole":                     1,
-		"ec2:DescribeVpcs":                   5, // RequestLimitExceeded, 503; more than the SDK's default 3 attempts
-		"iam:GetAccountAuthorizationDetails": 2, // Throttling, 400
-		"s3:ListBuckets":                     2, // SlowDown, 503
-		"s3:GetBucketPolicy":                 1,
-		"lambda:ListFunctions":               2, // TooManyRequestsException, 429
-	}
+	f := awsfake.New(t)
+	f.Throttle("sts:AssumeRole", 1)
+	f.Throttle("ec2:DescribeVpcs", 5)                   // RequestLimitExceeded, 503; more than the SDK's default 3 attempts
+	f.Throttle("iam:GetAccountAuthorizationDetails", 2) // Throttling, 400
+	f.Throttle("s3:ListBuckets", 2)                     // SlowDown, 503
+	f.Throttle("s3:GetBucketPolicy", 1)
+	f.Throttle("lambda:ListFunctions", 2) // TooManyRequestsException, 429
 	for _, acct := range []string{"222222222222", "333333333333"} {
-		f.fail["s3:GetBucketAcl/broken-"+acct] = "AccessDenied"
-		f.fail["s3:GetBucketPolicy/site-"+acct] = "NoSuchBucketPolicy"
-		f.fail["s3:GetPublicAccessBlock/site-"+acct] = "NoSuchPublicAccessBlockConfiguration"
-		f.fail["s3:GetBucketEncryption/site-"+acct] = "ServerSideEncryptionConfigurationNotFoundError"
+		f.Fail("s3:GetBucketAcl/broken-"+acct, "AccessDenied")
+		f.Fail("s3:GetBucketPolicy/site-"+acct, "NoSuchBucketPolicy")
+		f.Fail("s3:GetPublicAccessBlock/site-"+acct, "NoSuchPublicAccessBlockConfiguration")
+		f.Fail("s3:GetBucketEncryption/site-"+acct, "ServerSideEncryptionConfigurationNotFoundError")
 	}
 	opts := testOptions()
 	opts.Regions = []string{"us-east-1", "eu-west-1"}
@@ -69,7 +67,7 @@ func TestCollect(t *testing.T) {
 	opts.ExternalID = "ext-1"
 	opts.Concurrency = 3
 
-	docs, err := live.Collect(t.Context(), testConfig(srv), opts)
+	docs, err := live.Collect(t.Context(), testConfig(f), opts)
 
 	t.Run("per-bucket errors", func(t *testing.T) {
 		var partial *live.PartialError
@@ -159,15 +157,15 @@ func TestCollect(t *testing.T) {
 	})
 
 	t.Run("assumed roles", func(t *testing.T) {
-		assumes := f.calls("sts", "AssumeRole")
+		assumes := f.Calls("sts", "AssumeRole")
 		if len(assumes) != 4 { // per role: one throttled, then the real one
 			t.Fatalf("%d AssumeRole requests, want 4 (2 throttled)", len(assumes))
 		}
 		var arns []string
 		for _, r := range assumes {
 			arns = append(arns, r.Params.Get("RoleArn"))
-			if r.AccessKey != baseKey {
-				t.Errorf("AssumeRole signed with %q, want the config's key %q", r.AccessKey, baseKey)
+			if r.AccessKey != awsfake.BaseKey {
+				t.Errorf("AssumeRole signed with %q, want the config's key %q", r.AccessKey, awsfake.BaseKey)
 			}
 			if got := r.Params.Get("RoleSessionName"); got != live.SessionName {
 				t.Errorf("RoleSessionName %q, want %q", got, live.SessionName)
@@ -184,7 +182,7 @@ func TestCollect(t *testing.T) {
 		// Every later call is signed with the session credentials: the
 		// fake derives the account from the access key, so documents of
 		// accounts 222… and 333… prove it too.
-		for _, r := range f.all() {
+		for _, r := range f.Requests() {
 			if r.Op != "AssumeRole" && !strings.HasPrefix(r.AccessKey, "ASIA") {
 				t.Errorf("%s:%s signed with %q, want a session key", r.Service, r.Op, r.AccessKey)
 			}
@@ -206,27 +204,27 @@ func TestCollect(t *testing.T) {
 			{"lambda", "ListFunctions", 2 * 2 * (2 + 2)},
 			{"sts", "GetCallerIdentity", 2},
 		} {
-			if got := len(f.calls(c.service, c.op)); got != c.want {
+			if got := len(f.Calls(c.service, c.op)); got != c.want {
 				t.Errorf("%s:%s: %d requests, want %d", c.service, c.op, got, c.want)
 			}
 		}
 	})
 
 	t.Run("concurrency", func(t *testing.T) {
-		if n := f.concurrency(); n > opts.Concurrency {
+		if n := f.MaxInflight(); n > opts.Concurrency {
 			t.Errorf("%d requests in flight at once, want at most %d", n, opts.Concurrency)
 		}
 	})
 
 	t.Run("regions", func(t *testing.T) {
 		count := map[string]int{}
-		for _, r := range f.calls("ec2", "DescribeInstances") {
+		for _, r := range f.Calls("ec2", "DescribeInstances") {
 			count[r.Region]++
 		}
 		if d := cmp.Diff(map[string]int{"us-east-1": 4, "eu-west-1": 4}, count); d != "" {
 			t.Errorf("DescribeInstances per region (-want +got):\n%s", d)
 		}
-		for _, r := range f.all() {
+		for _, r := range f.Requests() {
 			if strings.HasPrefix(r.Bucket, "site-") && r.Region != "eu-west-1" {
 				t.Errorf("%s on %s signed for %s, want the bucket's region eu-west-1", r.Op, r.Bucket, r.Region)
 			}
@@ -305,7 +303,7 @@ func checkCLIShape(t *testing.T, docs []snapshot.Document, account string) {
 		{snapshot.S3Buckets, "", "", "Owner.ID", "owner-" + acct},
 		{snapshot.S3Buckets, "", "", "ContinuationToken", absent},
 
-		{snapshot.S3BucketPolicy, "us-east-1", "logs-" + acct, "Policy", bucketPolicyJSON("logs-" + acct)},
+		{snapshot.S3BucketPolicy, "us-east-1", "logs-" + acct, "Policy", awsfake.BucketPolicy("logs-" + acct)},
 		{snapshot.S3BucketACL, "us-east-1", "logs-" + acct, "Owner.ID", "owner-" + acct},
 		{snapshot.S3BucketACL, "us-east-1", "logs-" + acct, "Grants.0.Grantee.Type", "CanonicalUser"},
 		{snapshot.S3BucketACL, "us-east-1", "logs-" + acct, "Grants.0.Permission", "FULL_CONTROL"},
@@ -389,8 +387,8 @@ func find(t *testing.T, docs []snapshot.Document, account string, kind snapshot.
 // TestCollectDefaults collects with no role and no regions: the config's
 // own account and region.
 func TestCollectDefaults(t *testing.T) {
-	f, srv := newFakeAWS(t)
-	docs, err := live.Collect(t.Context(), testConfig(srv), testOptions())
+	f := awsfake.New(t)
+	docs, err := live.Collect(t.Context(), testConfig(f), testOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -398,12 +396,12 @@ func TestCollectDefaults(t *testing.T) {
 		t.Errorf("%d documents, want 18", len(docs))
 	}
 	for _, d := range docs {
-		if d.Account != baseAccount || (d.Region != "" && d.Region != "us-east-1" && d.Bucket == "") {
+		if d.Account != awsfake.BaseAccount || (d.Region != "" && d.Region != "us-east-1" && d.Bucket == "") {
 			t.Errorf("document %s from the wrong account or region", docKey(d.Account, d.Kind, d.Region, d.Bucket))
 		}
 	}
-	for _, r := range f.all() {
-		if r.AccessKey != baseKey || r.Op == "AssumeRole" {
+	for _, r := range f.Requests() {
+		if r.AccessKey != awsfake.BaseKey || r.Op == "AssumeRole" {
 			t.Errorf("%s:%s with key %q: want no role and the config's key", r.Service, r.Op, r.AccessKey)
 		}
 	}
@@ -442,13 +440,13 @@ func TestCollectFatal(t *testing.T) {
 		},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			f, srv := newFakeAWS(t)
-			f.fail[c.failKey] = c.code
+			f := awsfake.New(t)
+			f.Fail(c.failKey, c.code)
 			opts := testOptions()
 			opts.Regions = []string{"us-east-1", "eu-west-1"}
 			opts.RoleARNs = roles[:1]
 
-			docs, err := live.Collect(t.Context(), testConfig(srv), opts)
+			docs, err := live.Collect(t.Context(), testConfig(f), opts)
 
 			if docs != nil {
 				t.Errorf("Collect returned %d documents with a fatal error, want none", len(docs))
@@ -472,7 +470,7 @@ func TestCollectFatal(t *testing.T) {
 			op, _ := strings.CutSuffix(c.failKey, "@"+c.want.Region)
 			service, operation, _ := strings.Cut(op, ":")
 			n := 0
-			for _, r := range f.calls(service, operation) {
+			for _, r := range f.Calls(service, operation) {
 				if r.Region == c.want.Region {
 					n++
 				}
@@ -487,10 +485,10 @@ func TestCollectFatal(t *testing.T) {
 // TestCollectStops checks the errors that come before or instead of any
 // answer: a cancelled context and options that name no region.
 func TestCollectStops(t *testing.T) {
-	_, srv := newFakeAWS(t)
+	f := awsfake.New(t)
 	cancelled, cancel := context.WithCancel(t.Context())
 	cancel()
-	noRegion := testConfig(srv)
+	noRegion := testConfig(f)
 	noRegion.Region = ""
 	for _, c := range []struct {
 		name string
@@ -499,9 +497,9 @@ func TestCollectStops(t *testing.T) {
 		opts live.Options
 		want string
 	}{
-		{name: "cancelled", ctx: cancelled, cfg: testConfig(srv), opts: testOptions(), want: context.Canceled.Error()},
+		{name: "cancelled", ctx: cancelled, cfg: testConfig(f), opts: testOptions(), want: context.Canceled.Error()},
 		{name: "no region", ctx: t.Context(), cfg: noRegion, opts: testOptions(), want: "live: no region"},
-		{name: "empty region", ctx: t.Context(), cfg: testConfig(srv), opts: live.Options{Regions: []string{"us-east-1", ""}}, want: "live: empty region"},
+		{name: "empty region", ctx: t.Context(), cfg: testConfig(f), opts: live.Options{Regions: []string{"us-east-1", ""}}, want: "live: empty region"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			docs, err := live.Collect(c.ctx, c.cfg, c.opts)

@@ -1,259 +1,16 @@
-package live_test
+// The bodies of the fake's answers, in each service's wire format (see the
+// package doc for the resources they describe).
+
+package awsfake
 
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"strings"
-	"sync"
-	"testing"
 )
 
-// fakeAWS answers the wire protocols of the calls the collector makes:
-// EC2's query protocol, IAM's and STS's query protocol with XML answers,
-// S3's REST XML (path-style) and Lambda's REST JSON. It reads the region,
-// service and access key from each request's SigV4 Authorization header,
-// records every request, and can throttle or fail chosen operations.
-//
-// Accounts are derived from the access key: baseKey is account
-// baseAccount; the role "arn:aws:iam::<id>:role/..." yields the session
-// key "ASIA<id>", which belongs to account <id>.
-type fakeAWS struct {
-	t *testing.T
-
-	mu       sync.Mutex
-	requests []request
-	// throttle gives, per operation ("ec2:DescribeVpcs"), how many
-	// throttling answers each account, region and bucket gets before the
-	// real answer.
-	throttle  map[string]int
-	throttled map[string]int
-	// inflight and maxInflight count concurrent requests.
-	inflight, maxInflight int
-	// fail gives an error code to answer, always, per
-	// "service:Operation@region" or "s3:Operation/bucket".
-	fail map[string]string
-}
-
-const (
-	baseKey     = "AKIDBASE"
-	baseAccount = "111111111111"
-)
-
-// request is one HTTP request as the fake understood it.
-type request struct {
-	Service, Op, Region, AccessKey string
-	Bucket                         string
-	Params                         url.Values // form or query
-}
-
-func newFakeAWS(t *testing.T) (*fakeAWS, *httptest.Server) {
-	f := &fakeAWS{t: t, throttle: map[string]int{}, throttled: map[string]int{}, fail: map[string]string{}}
-	srv := httptest.NewServer(f)
-	t.Cleanup(srv.Close)
-	return f, srv
-}
-
-// calls returns the recorded requests of one operation.
-func (f *fakeAWS) calls(service, op string) []request {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []request
-	for _, r := range f.requests {
-		if r.Service == service && r.Op == op {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-func (f *fakeAWS) concurrency() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.maxInflight
-}
-
-func (f *fakeAWS) all() []request {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]request(nil), f.requests...)
-}
-
-var credentialRE = regexp.MustCompile(`Credential=([^/]+)/[0-9]+/([^/]+)/([^/]+)/aws4_request`)
-
-func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	m := credentialRE.FindStringSubmatch(r.Header.Get("Authorization"))
-	if m == nil {
-		http.Error(w, "unsigned request", http.StatusForbidden)
-		return
-	}
-	req := request{AccessKey: m[1], Region: m[2], Service: m[3]}
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	req.Params = r.Form
-	switch req.Service {
-	case "ec2", "iam", "sts":
-		req.Op = r.PostForm.Get("Action")
-	case "s3":
-		req.Bucket, req.Op = s3Op(r)
-	case "lambda":
-		if r.Method == http.MethodGet && strings.TrimSuffix(r.URL.Path, "/") == "/2015-03-31/functions" {
-			req.Op = "ListFunctions"
-		}
-	}
-	account := f.account(req.AccessKey)
-
-	f.mu.Lock()
-	f.requests = append(f.requests, req)
-	f.inflight++
-	f.maxInflight = max(f.maxInflight, f.inflight)
-	key := req.Service + ":" + req.Op
-	who := strings.Join([]string{key, req.AccessKey, req.Region, req.Bucket, req.Params.Get("RoleArn")}, " ")
-	throttled := f.throttled[who] < f.throttle[key]
-	if throttled {
-		f.throttled[who]++
-	}
-	code := f.fail[key+"@"+req.Region]
-	if req.Bucket != "" {
-		code = f.fail[key+"/"+req.Bucket]
-	}
-	f.mu.Unlock()
-	defer func() {
-		f.mu.Lock()
-		f.inflight--
-		f.mu.Unlock()
-	}()
-
-	switch {
-	case account == "":
-		f.error(w, req.Service, http.StatusForbidden, "InvalidClientTokenId")
-	case throttled:
-		switch req.Service {
-		case "ec2":
-			f.error(w, req.Service, http.StatusServiceUnavailable, "RequestLimitExceeded")
-		case "s3":
-			f.error(w, req.Service, http.StatusServiceUnavailable, "SlowDown")
-		case "lambda":
-			f.error(w, req.Service, http.StatusTooManyRequests, "TooManyRequestsException")
-		default:
-			f.error(w, req.Service, http.StatusBadRequest, "Throttling")
-		}
-	case code != "":
-		status := http.StatusForbidden
-		if strings.HasPrefix(code, "NoSuch") || strings.HasSuffix(code, "NotFoundError") {
-			status = http.StatusNotFound
-		}
-		f.error(w, req.Service, status, code)
-	default:
-		f.answer(w, req, account)
-	}
-}
-
-// account maps an access key to its account id ("" if unknown).
-func (f *fakeAWS) account(key string) string {
-	if key == baseKey {
-		return baseAccount
-	}
-	if id, ok := strings.CutPrefix(key, "ASIA"); ok && len(id) == 12 {
-		return id
-	}
-	return ""
-}
-
-// s3Op names the S3 operation of a path-style request.
-func s3Op(r *http.Request) (bucket, op string) {
-	bucket = strings.Trim(r.URL.Path, "/")
-	q := r.URL.Query()
-	switch {
-	case bucket == "" && r.Method == http.MethodGet:
-		return "", "ListBuckets"
-	case q.Has("policy"):
-		return bucket, "GetBucketPolicy"
-	case q.Has("acl"):
-		return bucket, "GetBucketAcl"
-	case q.Has("publicAccessBlock"):
-		return bucket, "GetPublicAccessBlock"
-	case q.Has("encryption"):
-		return bucket, "GetBucketEncryption"
-	}
-	return bucket, ""
-}
-
-// error answers an API error in the service's protocol.
-func (f *fakeAWS) error(w http.ResponseWriter, service string, status int, code string) {
-	msg := "fake " + code
-	switch service {
-	case "ec2":
-		w.Header().Set("Content-Type", "text/xml")
-		w.WriteHeader(status)
-		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>
-<Response><Errors><Error><Code>%s</Code><Message>%s</Message></Error></Errors><RequestID>req-1</RequestID></Response>`, code, msg)
-	case "s3":
-		w.Header().Set("Content-Type", "application/xml")
-		w.WriteHeader(status)
-		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>
-<Error><Code>%s</Code><Message>%s</Message><RequestId>req-1</RequestId></Error>`, code, msg)
-	case "lambda":
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("X-Amzn-Errortype", code)
-		w.WriteHeader(status)
-		fmt.Fprintf(w, `{"Type":"User","message":%q}`, msg)
-	default: // iam, sts
-		w.Header().Set("Content-Type", "text/xml")
-		w.WriteHeader(status)
-		fmt.Fprintf(w, `<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>req-1</RequestId></ErrorResponse>`, code, msg)
-	}
-}
-
-func (f *fakeAWS) answer(w http.ResponseWriter, r request, account string) {
-	body, ok := "", true
-	switch r.Service + ":" + r.Op {
-	case "sts:AssumeRole":
-		body = assumeRoleXML(r.Params.Get("RoleArn"))
-	case "sts:GetCallerIdentity":
-		body = fmt.Sprintf(`<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>
-<Arn>arn:aws:sts::%[1]s:assumed-role/audit/trailwarden-reconcile</Arn><UserId>AROA:trailwarden-reconcile</UserId><Account>%[1]s</Account>
-</GetCallerIdentityResult><ResponseMetadata><RequestId>req-1</RequestId></ResponseMetadata></GetCallerIdentityResponse>`, account)
-	case "ec2:DescribeInstances":
-		body = instancesXML(account, r.Region, r.Params.Get("NextToken"))
-	case "ec2:DescribeSecurityGroups":
-		body = securityGroupsXML(account, r.Region, r.Params.Get("NextToken"))
-	case "ec2:DescribeVpcs":
-		body = vpcsXML(account, r.Region)
-	case "iam:GetAccountAuthorizationDetails":
-		body = authorizationXML(account, r.Params.Get("Marker"))
-	case "s3:ListBuckets":
-		body = bucketsXML(account, r.Params.Get("continuation-token"))
-	case "s3:GetBucketPolicy":
-		body = bucketPolicyJSON(r.Bucket)
-	case "s3:GetBucketAcl":
-		body = bucketACLXML(account)
-	case "s3:GetPublicAccessBlock":
-		body = `<PublicAccessBlockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls><BlockPublicPolicy>true</BlockPublicPolicy><RestrictPublicBuckets>false</RestrictPublicBuckets></PublicAccessBlockConfiguration>`
-	case "s3:GetBucketEncryption":
-		body = `<ServerSideEncryptionConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>aws:kms</SSEAlgorithm><KMSMasterKeyID>arn:aws:kms:us-east-1:` + account + `:key/k1</KMSMasterKeyID></ApplyServerSideEncryptionByDefault><BucketKeyEnabled>true</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>`
-	case "lambda:ListFunctions":
-		body = functionsJSON(account, r.Region, r.Params.Get("Marker"))
-		w.Header().Set("Content-Type", "application/json")
-	default:
-		ok = false
-	}
-	if !ok {
-		f.t.Errorf("fake AWS: unexpected request %+v", r)
-		http.Error(w, "unexpected request", http.StatusNotImplemented)
-		return
-	}
-	if w.Header().Get("Content-Type") == "" {
-		w.Header().Set("Content-Type", "text/xml")
-	}
-	fmt.Fprint(w, body)
-}
-
+// assumeRoleXML answers credentials whose key names the role's account.
 func assumeRoleXML(roleARN string) string {
 	// arn:aws:iam::<account>:role/<name>
 	parts := strings.Split(roleARN, ":")
@@ -265,6 +22,12 @@ func assumeRoleXML(roleARN string) string {
 <Credentials><AccessKeyId>ASIA%[1]s</AccessKeyId><SecretAccessKey>session-secret</SecretAccessKey><SessionToken>session-token-%[1]s</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>
 <AssumedRoleUser><AssumedRoleId>AROA:trailwarden-reconcile</AssumedRoleId><Arn>arn:aws:sts::%[1]s:assumed-role/audit/trailwarden-reconcile</Arn></AssumedRoleUser>
 </AssumeRoleResult><ResponseMetadata><RequestId>req-1</RequestId></ResponseMetadata></AssumeRoleResponse>`, account)
+}
+
+func callerIdentityXML(account string) string {
+	return fmt.Sprintf(`<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>
+<Arn>arn:aws:sts::%[1]s:assumed-role/audit/trailwarden-reconcile</Arn><UserId>AROA:trailwarden-reconcile</UserId><Account>%[1]s</Account>
+</GetCallerIdentityResult><ResponseMetadata><RequestId>req-1</RequestId></ResponseMetadata></GetCallerIdentityResponse>`, account)
 }
 
 // instancesXML answers two pages: instance i-<region>-1 (with a profile,
@@ -355,7 +118,9 @@ func bucketsXML(account, token string) string {
 <Buckets>%[2]s</Buckets>%[3]s</ListAllMyBucketsResult>`, account, buckets, next)
 }
 
-func bucketPolicyJSON(bucket string) string {
+// BucketPolicy is the policy the fake answers for bucket: public read of
+// its objects.
+func BucketPolicy(bucket string) string {
 	return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::` + bucket + `/*"}]}`
 }
 
@@ -364,6 +129,12 @@ func bucketACLXML(account string) string {
 <AccessControlPolicy xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>owner-%[1]s</ID><DisplayName>ops</DisplayName></Owner>
 <AccessControlList><Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>owner-%[1]s</ID><DisplayName>ops</DisplayName></Grantee><Permission>FULL_CONTROL</Permission></Grant>
 <Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="Group"><URI>http://acs.amazonaws.com/groups/global/AllUsers</URI></Grantee><Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>`, account)
+}
+
+const publicAccessBlockXML = `<PublicAccessBlockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls><BlockPublicPolicy>true</BlockPublicPolicy><RestrictPublicBuckets>false</RestrictPublicBuckets></PublicAccessBlockConfiguration>`
+
+func encryptionXML(account string) string {
+	return `<ServerSideEncryptionConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>aws:kms</SSEAlgorithm><KMSMasterKeyID>arn:aws:kms:us-east-1:` + account + `:key/k1</KMSMasterKeyID></ApplyServerSideEncryptionByDefault><BucketKeyEnabled>true</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>`
 }
 
 // functionsJSON answers two pages: fn-<region>-1, then fn-<region>-2.
