@@ -116,7 +116,7 @@ func TestReconcileDiscoversAndIsIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		"discovered 111122223333/us-east-1/AWS::EC2::Instance/i-0598c7d356eba48d7 availabilityZone,imageId,instanceProfile,instanceType,keyName,metadataOptions,privateIpAddress,securityGroups,state,subnetId,tags,vpcId",
+		"discovered 111122223333/us-east-1/AWS::EC2::Instance/i-0598c7d356eba48d7 availabilityZone,imageId,instanceId,instanceProfile,instanceType,keyName,metadataOptions,privateIpAddress,securityGroups,state,subnetId,tags,vpcId",
 		"discovered 111122223333/us-east-1/AWS::EC2::SecurityGroup/sg-0b0384b66d7d692f9 description,egress,groupName,ingress,tags,vpcId",
 		"discovered 111122223333/us-east-1/AWS::EC2::SecurityGroup/sg-0c1d2e3f4a5b6c7d8 description,egress,groupName,ingress,vpcId",
 		"discovered 111122223333/us-east-1/AWS::EC2::VPC/vpc-1a2b3c4d cidrBlock,cidrBlockAssociations,dhcpOptionsId,instanceTenancy,isDefault,state,tags,vpcId",

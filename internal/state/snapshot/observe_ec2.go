@@ -12,7 +12,7 @@ import (
 // instanceKeys are the keys RunInstances gives an instance's state, and
 // metadataOptions (ModifyInstanceMetadataOptions).
 var instanceKeys = []string{"instanceType", "imageId", "state", "tags", "subnetId", "vpcId",
-	"privateIpAddress", "availabilityZone", "keyName", "instanceProfile", "securityGroups", "metadataOptions"}
+	"privateIpAddress", "availabilityZone", "keyName", "instanceProfile", "securityGroups", "metadataOptions", "instanceId"}
 
 // observeInstances reads aws ec2 describe-instances. Terminated instances
 // are left out: for the hour EC2 still lists them they are gone.
@@ -30,6 +30,7 @@ func observeInstances(o *obs, top map[string]any) {
 			}
 			az := o.str(o.obj(it, p, "Placement"), p+".Placement", "AvailabilityZone")
 			s := map[string]any{
+				"instanceId":       id,
 				"instanceType":     o.str(it, p, "InstanceType"),
 				"imageId":          o.str(it, p, "ImageId"),
 				"state":            st,
