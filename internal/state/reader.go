@@ -56,12 +56,25 @@ func (r *Reader) Resource(account, region, typ, id string) ([]byte, error) {
 	return b, nil
 }
 
+// StateLister is implemented by stores that read the current state
+// documents of many live resources at once (one query instead of a List
+// and an At per resource).
+type StateLister interface {
+	// States returns the JSON state of the live resources f matches, in
+	// key order, at most limit of them.
+	States(ctx context.Context, f Filter, limit int) ([][]byte, error)
+}
+
 // Resources returns the JSON states of the live resources of a type in an
 // account and region, at most MaxListed, in key order.
 func (r *Reader) Resources(account, region, typ string) ([][]byte, error) {
 	ctx, cancel := context.WithTimeout(r.Ctx, readTimeout)
 	defer cancel()
-	list, err := r.Store.List(ctx, Filter{Type: typ, Account: account, Region: RegionOf(typ, region)})
+	f := Filter{Type: typ, Account: account, Region: RegionOf(typ, region)}
+	if sl, ok := r.Store.(StateLister); ok {
+		return sl.States(ctx, f, MaxListed)
+	}
+	list, err := r.Store.List(ctx, f)
 	if err != nil {
 		return nil, err
 	}

@@ -94,3 +94,37 @@ func (s *Store) List(ctx context.Context, f state.Filter) ([]state.ResourceSumma
 	}
 	return out, nil
 }
+
+// States reads the current state documents of the live resources f
+// matches in one query (state.StateLister).
+func (s *Store) States(ctx context.Context, f state.Filter, limit int) ([][]byte, error) {
+	var where []string
+	var args []any
+	for _, c := range []struct{ col, v string }{{"r.type", f.Type}, {"r.account", f.Account}, {"r.region", f.Region}} {
+		if c.v != "" {
+			where = append(where, c.col+" = ?")
+			args = append(args, c.v)
+		}
+	}
+	where = append(where, "r.deleted = 0")
+	q := `SELECT v.state FROM resources r JOIN revisions v
+		ON v.resource_key = r.resource_key AND v.event_time = r.updated AND v.number = r.revision
+		WHERE ` + strings.Join(where, " AND ") + ` ORDER BY r.resource_key LIMIT ?`
+	rows, err := s.r.QueryContext(ctx, q, append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("states: %w", err)
+	}
+	defer rows.Close()
+	out := [][]byte{}
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			return nil, fmt.Errorf("states: %w", err)
+		}
+		out = append(out, b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("states: %w", err)
+	}
+	return out, nil
+}

@@ -227,3 +227,48 @@ func BenchmarkAtMillion(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "lookups/s")
 }
+
+// TestStates checks the one-query read of current states against List and
+// At: the same documents, deleted resources left out.
+func TestStates(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	defer s.Close()
+	steps := append(statetest.Steps(), benchSteps(0, 50, 5)...)
+	if _, err := s.Apply(ctx, steps); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []state.Filter{{}, {Type: "AWS::EC2::Instance"}, {Type: "AWS::EC2::SecurityGroup"}, {Account: "222222222222"}} {
+		got, err := s.States(ctx, f, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, err := s.List(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for _, r := range list {
+			rev, err := s.At(ctx, r.Resource, time.Time{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, string(statetest.Encode(t, rev.State)))
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%+v: %d states, want %d", f, len(got), len(want))
+		}
+		for i := range got {
+			var g any
+			if err := unmarshal(got[i], &g); err != nil {
+				t.Fatal(err)
+			}
+			if string(statetest.Encode(t, g)) != want[i] {
+				t.Errorf("%+v #%d: %s, want %s", f, i, got[i], want[i])
+			}
+		}
+	}
+	if got, _ := s.States(ctx, state.Filter{Type: "AWS::EC2::Instance"}, 2); len(got) != 2 {
+		t.Errorf("limit 2: %d states", len(got))
+	}
+}
