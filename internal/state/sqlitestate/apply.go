@@ -291,13 +291,15 @@ func (rf *refolder) refold(ctx context.Context, p *pending) ([]state.Applied, *t
 			return applied, t, err
 		}
 	}
-	rows, err := rf.steps.QueryContext(ctx, k)
-	if err != nil {
-		return nil, nil, err
-	}
-	steps, err := scanSteps(rows, k)
-	if err != nil {
-		return nil, nil, err
+	steps := p.fresh // a new resource: its steps are all fresh
+	if p.before.Valid {
+		rows, err := rf.steps.QueryContext(ctx, k)
+		if err != nil {
+			return nil, nil, err
+		}
+		if steps, err = scanSteps(rows, k); err != nil {
+			return nil, nil, err
+		}
 	}
 	h, err := state.Fold(id, steps)
 	if err != nil {
