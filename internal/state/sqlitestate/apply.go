@@ -2,11 +2,11 @@ package sqlitestate
 
 import (
 	"context"
-	"maps"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/trailwarden/trailwarden/internal/state"
