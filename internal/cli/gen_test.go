@@ -130,6 +130,13 @@ func TestDemo(t *testing.T) {
 	if len(lines) < 2 || !strings.HasPrefix(lines[0], "SEVERITY") {
 		t.Fatalf("want a table of findings on stdout:\n%s", r.stdout)
 	}
+	// The findings table, then the history and blame of a resource.
+	table, inventory, ok := strings.Cut(r.stdout, "$ trailwarden inventory history ")
+	if !ok || !strings.Contains(inventory, "revision 1 ") || !strings.Contains(inventory, "$ trailwarden inventory blame ") ||
+		!strings.Contains(inventory, "FIELD") || !strings.Contains(inventory, "actor ") {
+		t.Errorf("want an inventory history and blame after the findings:\n%s", r.stdout)
+	}
+	lines = strings.Split(strings.TrimSpace(table), "\n")
 	for _, row := range lines[1:] {
 		if sev, _, _ := strings.Cut(row, " "); sev != "MEDIUM" && sev != "HIGH" && sev != "CRITICAL" {
 			t.Errorf("row below the demo's medium floor: %s", row)

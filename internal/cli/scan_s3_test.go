@@ -26,7 +26,8 @@ func TestScanS3(t *testing.T) {
 	keys := filepath.Join(disk, gen.DemoKeysFile)
 	db := filepath.Join(t.TempDir(), "tw.db")
 
-	want := runCLI(t, "scan", "--no-store", "--format", "jsonl", "--fail-on", "never", disk)
+	// --no-store keeps no state unless told: keep it, as the S3 scan does
+	want := runCLI(t, "scan", "--no-store", "--state", filepath.Join(t.TempDir(), "state.db"), "--format", "jsonl", "--fail-on", "never", disk)
 	want.wantCode(t, ExitOK)
 	r := runCLI(t, "scan", "--store", db, "--format", "jsonl", "--fail-on", "never", "--public-keys", keys, "s3://trail")
 	r.wantCode(t, ExitOK)
