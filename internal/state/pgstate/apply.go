@@ -1,0 +1,285 @@
+package pgstate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/trailwarden/trailwarden/internal/state"
+)
+
+// Apply records steps in one transaction and refolds every resource that
+// got a new step. A step is stored once per resource its changes or targets
+// name; a step naming none is ignored, as FoldAll ignores it. A transaction
+// the server aborts as a serialisation failure or deadlock is retried.
+func (s *Store) Apply(ctx context.Context, steps []state.Step) ([]state.Applied, error) {
+	b, err := encodeSteps(steps)
+	if err != nil {
+		return nil, fmt.Errorf("apply: %w", err)
+	}
+	if len(b.rows) == 0 {
+		return nil, nil
+	}
+	for i := range b.keys {
+		b.locks = append(b.locks, lockID(s.schema, "resource", b.keys[i]))
+	}
+	slices.Sort(b.locks)
+	b.locks = slices.Compact(b.locks)
+	var applied []state.Applied
+	err = retry(ctx, func() error {
+		var err error
+		applied, err = s.apply(ctx, b)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("apply: %w", err)
+	}
+	return applied, nil
+}
+
+// batch is an Apply's steps, encoded once for every attempt.
+type batch struct {
+	rows  []stepRow
+	keys  []string // the resource keys rows name, each once, sorted
+	ids   map[string]state.ResourceID
+	locks []int64 // their advisory locks, sorted
+}
+
+// stepRow is one row of the steps table: a step and one resource it names.
+type stepRow struct {
+	eventID, key           string
+	time                   int64
+	prov, changes, targets string
+	stored                 *state.Step // the step as it reads back from the table
+}
+
+func encodeSteps(steps []state.Step) (*batch, error) {
+	b := &batch{ids: map[string]state.ResourceID{}}
+	seen := map[[2]string]bool{}
+	for i := range steps {
+		st := &steps[i]
+		ids := named(st)
+		if len(ids) == 0 {
+			continue
+		}
+		prov, err := json.Marshal(st.Provenance)
+		if err != nil {
+			return nil, fmt.Errorf("event %s: %w", st.Provenance.EventID, err)
+		}
+		changes, err := json.Marshal(st.Changes)
+		if err != nil {
+			return nil, fmt.Errorf("event %s: %w", st.Provenance.EventID, err)
+		}
+		targets, err := json.Marshal(st.Targets)
+		if err != nil {
+			return nil, fmt.Errorf("event %s: %w", st.Provenance.EventID, err)
+		}
+		stored, err := decodeStep(prov, changes, targets)
+		if err != nil {
+			return nil, fmt.Errorf("event %s: %w", st.Provenance.EventID, err)
+		}
+		for _, id := range ids {
+			k := id.Key()
+			if seen[[2]string{st.Provenance.EventID, k}] {
+				continue // the first copy in the batch wins, as it would in the table
+			}
+			seen[[2]string{st.Provenance.EventID, k}] = true
+			if _, ok := b.ids[k]; !ok {
+				b.ids[k] = id
+				b.keys = append(b.keys, k)
+			}
+			b.rows = append(b.rows, stepRow{
+				eventID: st.Provenance.EventID, key: k, time: nanos(st.Provenance.EventTime),
+				prov: string(prov), changes: string(changes), targets: string(targets), stored: stored,
+			})
+		}
+	}
+	slices.Sort(b.keys)
+	return b, nil
+}
+
+// pending is what one Apply brings to one resource.
+type pending struct {
+	id        state.ResourceID
+	before    int64 // the latest event time stored before this Apply
+	hasBefore bool
+	fresh     []state.Step // the steps newly stored, as they read back
+}
+
+// isFresh reports whether the event is one of p's new steps.
+func (p *pending) isFresh(eventID string) bool {
+	return slices.ContainsFunc(p.fresh, func(s state.Step) bool { return s.Provenance.EventID == eventID })
+}
+
+// extendable reports whether p's new steps all come after every step
+// stored before, so that they can be folded onto the current revision.
+func (p *pending) extendable() bool {
+	return p.hasBefore && !slices.ContainsFunc(p.fresh, func(s state.Step) bool {
+		return nanos(s.Provenance.EventTime) <= p.before || s.Provenance.EventID == ""
+	})
+}
+
+// apply is one attempt of Apply: lock the resources b names, in a stable
+// order; store the steps; refold the resources that got new ones.
+func (s *Store) apply(ctx context.Context, b *batch) ([]state.Applied, error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
+	// unnest yields the sorted ids in order: the locks are taken in that order.
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(x) FROM unnest($1::bigint[]) AS x`, b.locks); err != nil {
+		return nil, fmt.Errorf("lock resources: %w", err)
+	}
+	byKey := make(map[string]*pending, len(b.keys))
+	for _, k := range b.keys {
+		byKey[k] = &pending{id: b.ids[k]}
+	}
+	rows, err := tx.Query(ctx, `SELECT resource_key, max(event_time) FROM steps WHERE resource_key = ANY($1::text[]) GROUP BY resource_key`, b.keys)
+	if err != nil {
+		return nil, fmt.Errorf("read latest steps: %w", err)
+	}
+	var k string
+	var before int64
+	if _, err := pgx.ForEachRow(rows, []any{&k, &before}, func() error {
+		byKey[k].before, byKey[k].hasBefore = before, true
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("read latest steps: %w", err)
+	}
+	if err := insertSteps(ctx, tx, b, byKey); err != nil {
+		return nil, err
+	}
+	var keys []string
+	for _, k := range b.keys {
+		if len(byKey[k].fresh) > 0 {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return nil, nil // nothing new: all duplicates
+	}
+	w := &writer{}
+	applied, err := refold(ctx, tx, keys, byKey, w)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.flush(ctx, tx); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	return applied, nil
+}
+
+// insertSteps stores b's rows, skipping those already stored, and gives
+// each resource its fresh steps in the order of b.
+func insertSteps(ctx context.Context, tx pgx.Tx, b *batch, byKey map[string]*pending) error {
+	n := len(b.rows)
+	events, keys := make([]string, n), make([]string, n)
+	times := make([]int64, n)
+	provs, changes, targets := make([]string, n), make([]string, n), make([]string, n)
+	for i, r := range b.rows {
+		events[i], keys[i], times[i] = r.eventID, r.key, r.time
+		provs[i], changes[i], targets[i] = r.prov, r.changes, r.targets
+	}
+	rows, err := tx.Query(ctx, `INSERT INTO steps (event_id, resource_key, event_time, provenance, changes, targets)
+		SELECT e, k, t, p::jsonb, c::json, g::json
+		FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[]) AS u(e, k, t, p, c, g)
+		ON CONFLICT (resource_key, event_id) DO NOTHING
+		RETURNING event_id, resource_key`, events, keys, times, provs, changes, targets)
+	if err != nil {
+		return fmt.Errorf("insert steps: %w", err)
+	}
+	inserted := map[[2]string]bool{}
+	var e, k string
+	if _, err := pgx.ForEachRow(rows, []any{&e, &k}, func() error {
+		inserted[[2]string{e, k}] = true
+		return nil
+	}); err != nil {
+		return fmt.Errorf("insert steps: %w", err)
+	}
+	for _, r := range b.rows {
+		if inserted[[2]string{r.eventID, r.key}] {
+			p := byKey[r.key]
+			p.fresh = append(p.fresh, *r.stored)
+		}
+	}
+	return nil
+}
+
+// maxAttempts bounds the retries of an Apply the server aborted.
+const maxAttempts = 8
+
+// retry runs fn until it succeeds, fails with an error that retrying will
+// not cure, or maxAttempts is reached, sleeping a capped, jittered
+// exponential backoff between attempts.
+func retry(ctx context.Context, fn func() error) error {
+	wait := 5 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := fn()
+		if err == nil || !retryable(err) || attempt == maxAttempts {
+			return err
+		}
+		t := time.NewTimer(wait/2 + rand.N(wait))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return errors.Join(err, ctx.Err())
+		case <-t.C:
+		}
+		wait = min(2*wait, 500*time.Millisecond)
+	}
+}
+
+// retryable reports whether err is a serialisation failure or a deadlock.
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
+
+// named returns the resources st names, each once, ARN cleared, in order of
+// first mention (changes, then targets), as FoldAll groups them.
+func named(st *state.Step) []state.ResourceID {
+	var out []state.ResourceID
+	seen := map[string]bool{}
+	add := func(id state.ResourceID) {
+		if k := id.Key(); !seen[k] {
+			seen[k] = true
+			id.ARN = ""
+			out = append(out, id)
+		}
+	}
+	for _, c := range st.Changes {
+		add(c.Resource)
+	}
+	for _, t := range st.Targets {
+		add(t)
+	}
+	return out
+}
+
+// decodeStep decodes a step's columns as they read back from the table, so
+// that a step folded on arrival holds the same values (json.Number) as one
+// read back.
+func decodeStep(prov, changes, targets []byte) (*state.Step, error) {
+	var st state.Step
+	if err := unmarshal(prov, &st.Provenance); err != nil {
+		return nil, fmt.Errorf("provenance: %w", err)
+	}
+	if err := unmarshal(changes, &st.Changes); err != nil {
+		return nil, fmt.Errorf("changes: %w", err)
+	}
+	if err := unmarshal(targets, &st.Targets); err != nil {
+		return nil, fmt.Errorf("targets: %w", err)
+	}
+	return &st, nil
+}
