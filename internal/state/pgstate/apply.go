@@ -127,34 +127,44 @@ func (p *pending) extendable() bool {
 }
 
 // apply is one attempt of Apply: lock the resources b names, in a stable
-// order; store the steps; refold the resources that got new ones.
+// order; store the steps; refold the resources that got new ones. The
+// statements go in three round trips besides BEGIN and COMMIT: lock and read
+// the latest step times; insert the steps and read the current revisions of
+// the resources that look extendable; write the revisions and summaries
+// (with, when needed, a read of all the steps of the other resources
+// before).
 func (s *Store) apply(ctx context.Context, b *batch) ([]state.Applied, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
-	// unnest yields the sorted ids in order: the locks are taken in that order.
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(x) FROM unnest($1::bigint[]) AS x`, b.locks); err != nil {
-		return nil, fmt.Errorf("lock resources: %w", err)
-	}
 	byKey := make(map[string]*pending, len(b.keys))
 	for _, k := range b.keys {
 		byKey[k] = &pending{id: b.ids[k]}
 	}
-	rows, err := tx.Query(ctx, `SELECT resource_key, max(event_time) FROM steps WHERE resource_key = ANY($1::text[]) GROUP BY resource_key`, b.keys)
+	// Under READ COMMITTED each statement of the batch has its own
+	// snapshot: the read of the latest steps, after the locks, sees every
+	// step committed by their previous holders.
+	lock := &pgx.Batch{}
+	// unnest yields the sorted ids in order: the locks are taken in that order.
+	lock.Queue(`SELECT pg_advisory_xact_lock(x) FROM unnest($1::bigint[]) AS x`, b.locks)
+	lock.Queue(`SELECT k, t FROM unnest($1::text[]) AS k,
+		LATERAL (SELECT max(event_time) AS t FROM steps WHERE resource_key = k) AS m WHERE t IS NOT NULL`, b.keys).
+		Query(func(rows pgx.Rows) error {
+			var k string
+			var before int64
+			_, err := pgx.ForEachRow(rows, []any{&k, &before}, func() error {
+				byKey[k].before, byKey[k].hasBefore = before, true
+				return nil
+			})
+			return err
+		})
+	if err := tx.SendBatch(ctx, lock).Close(); err != nil {
+		return nil, fmt.Errorf("lock resources: %w", err)
+	}
+	cur, err := insertSteps(ctx, tx, b, byKey)
 	if err != nil {
-		return nil, fmt.Errorf("read latest steps: %w", err)
-	}
-	var k string
-	var before int64
-	if _, err := pgx.ForEachRow(rows, []any{&k, &before}, func() error {
-		byKey[k].before, byKey[k].hasBefore = before, true
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("read latest steps: %w", err)
-	}
-	if err := insertSteps(ctx, tx, b, byKey); err != nil {
 		return nil, err
 	}
 	var keys []string
@@ -167,7 +177,7 @@ func (s *Store) apply(ctx context.Context, b *batch) ([]state.Applied, error) {
 		return nil, nil // nothing new: all duplicates
 	}
 	w := &writer{}
-	applied, err := refold(ctx, tx, keys, byKey, w)
+	applied, err := refold(ctx, tx, keys, byKey, cur, w)
 	if err != nil {
 		return nil, err
 	}
@@ -181,31 +191,49 @@ func (s *Store) apply(ctx context.Context, b *batch) ([]state.Applied, error) {
 }
 
 // insertSteps stores b's rows, skipping those already stored, and gives
-// each resource its fresh steps in the order of b.
-func insertSteps(ctx context.Context, tx pgx.Tx, b *batch, byKey map[string]*pending) error {
+// each resource its fresh steps in the order of b. In the same round trip
+// it reads the current revisions of the resources whose rows in b all come
+// after their stored steps: those that refold will likely extend.
+func insertSteps(ctx context.Context, tx pgx.Tx, b *batch, byKey map[string]*pending) (map[string]*current, error) {
 	n := len(b.rows)
 	events, keys := make([]string, n), make([]string, n)
 	times := make([]int64, n)
 	provs, changes, targets := make([]string, n), make([]string, n), make([]string, n)
+	late := map[string]bool{}
 	for i, r := range b.rows {
 		events[i], keys[i], times[i] = r.eventID, r.key, r.time
 		provs[i], changes[i], targets[i] = r.prov, r.changes, r.targets
+		if p := byKey[r.key]; !p.hasBefore || r.time <= p.before || r.eventID == "" {
+			late[r.key] = true
+		}
 	}
-	rows, err := tx.Query(ctx, `INSERT INTO steps (event_id, resource_key, event_time, provenance, changes, targets)
+	var ext []string
+	for _, k := range b.keys {
+		if !late[k] {
+			ext = append(ext, k)
+		}
+	}
+	bt := &pgx.Batch{}
+	inserted := map[[2]string]bool{}
+	bt.Queue(`INSERT INTO steps (event_id, resource_key, event_time, provenance, changes, targets)
 		SELECT e, k, t, p::jsonb, c::json, g::json
 		FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[]) AS u(e, k, t, p, c, g)
 		ON CONFLICT (resource_key, event_id) DO NOTHING
-		RETURNING event_id, resource_key`, events, keys, times, provs, changes, targets)
-	if err != nil {
-		return fmt.Errorf("insert steps: %w", err)
+		RETURNING event_id, resource_key`, events, keys, times, provs, changes, targets).
+		Query(func(rows pgx.Rows) error {
+			var e, k string
+			_, err := pgx.ForEachRow(rows, []any{&e, &k}, func() error {
+				inserted[[2]string{e, k}] = true
+				return nil
+			})
+			return err
+		})
+	cur := map[string]*current{}
+	if len(ext) > 0 {
+		queueCurrent(bt, ext, cur)
 	}
-	inserted := map[[2]string]bool{}
-	var e, k string
-	if _, err := pgx.ForEachRow(rows, []any{&e, &k}, func() error {
-		inserted[[2]string{e, k}] = true
-		return nil
-	}); err != nil {
-		return fmt.Errorf("insert steps: %w", err)
+	if err := tx.SendBatch(ctx, bt).Close(); err != nil {
+		return nil, fmt.Errorf("insert steps: %w", err)
 	}
 	for _, r := range b.rows {
 		if inserted[[2]string{r.eventID, r.key}] {
@@ -213,7 +241,7 @@ func insertSteps(ctx context.Context, tx pgx.Tx, b *batch, byKey map[string]*pen
 			p.fresh = append(p.fresh, *r.stored)
 		}
 	}
-	return nil
+	return cur, nil
 }
 
 // maxAttempts bounds the retries of an Apply the server aborted.

@@ -21,23 +21,13 @@ type current struct {
 // refold brings the revisions and summaries of keys (sorted) up to date
 // with their fresh steps, queueing the writes on w, and returns what the
 // steps did, by key then revision. A resource whose fresh steps all come
-// after its stored ones is extended from its current revision; any other
-// is folded again from all its stored steps. Reads are batched across
-// resources: one query for the current revisions, one for the steps.
-func refold(ctx context.Context, tx pgx.Tx, keys []string, byKey map[string]*pending, w *writer) ([]state.Applied, error) {
-	var ext []string
-	for _, k := range keys {
-		if byKey[k].extendable() {
-			ext = append(ext, k)
-		}
-	}
-	cur, err := currentRevisions(ctx, tx, ext)
-	if err != nil {
-		return nil, err
-	}
+// after its stored ones and whose current revision is in cur is extended
+// from it; a new one is folded from its fresh steps; any other is folded
+// again from all its stored steps, read in one query.
+func refold(ctx context.Context, tx pgx.Tx, keys []string, byKey map[string]*pending, cur map[string]*current, w *writer) ([]state.Applied, error) {
 	var full []string
 	for _, k := range keys {
-		if _, ok := cur[k]; !ok {
+		if _, ok := cur[k]; byKey[k].hasBefore && (!ok || !byKey[k].extendable()) {
 			full = append(full, k)
 		}
 	}
@@ -50,9 +40,12 @@ func refold(ctx context.Context, tx pgx.Tx, keys []string, byKey map[string]*pen
 	for _, k := range keys {
 		p := byKey[k]
 		var a []state.Applied
-		if c, ok := cur[k]; ok {
+		switch c, ok := cur[k]; {
+		case !p.hasBefore: // its first steps: they are all it has
+			a, err = foldAgain(p, p.fresh, w)
+		case ok && p.extendable():
 			a, err = extend(p, c, w)
-		} else {
+		default:
 			a, err = foldAgain(p, steps[k], w)
 		}
 		if err != nil {
@@ -63,33 +56,29 @@ func refold(ctx context.Context, tx pgx.Tx, keys []string, byKey map[string]*pen
 	return applied, nil
 }
 
-// currentRevisions reads the last revision of each of keys that has one.
-func currentRevisions(ctx context.Context, tx pgx.Tx, keys []string) (map[string]*current, error) {
-	out := map[string]*current{}
-	if len(keys) == 0 {
-		return out, nil
-	}
-	rows, err := tx.Query(ctx, `SELECT r.resource_key, r.arn, v.number, v.event_time, v.provenance, v.state, v.diff, v.deleted
+// queueCurrent queues on b the read of the last revision of each of keys
+// that has one, into cur.
+func queueCurrent(b *pgx.Batch, keys []string, cur map[string]*current) {
+	b.Queue(`SELECT r.resource_key, r.arn, v.number, v.event_time, v.provenance, v.state, v.diff, v.deleted
 		FROM resources r JOIN revisions v ON v.resource_key = r.resource_key AND v.number = r.revision
-		WHERE r.resource_key = ANY($1::text[])`, keys)
-	if err != nil {
-		return nil, fmt.Errorf("read current revisions: %w", err)
-	}
-	var k string
-	var prov, st, diff []byte
-	var c current // scanned into, then copied
-	_, err = pgx.ForEachRow(rows, []any{&k, &c.arn, &c.rev.Number, &c.time, &prov, &st, &diff, &c.rev.Deleted}, func() error {
-		r := &current{arn: c.arn, time: c.time, rev: state.Revision{Number: c.rev.Number, Deleted: c.rev.Deleted}}
-		if err := decodeRevision(&r.rev, prov, st, diff); err != nil {
-			return fmt.Errorf("%s revision %d: %w", k, r.rev.Number, err)
-		}
-		out[k] = r
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read current revisions: %w", err)
-	}
-	return out, nil
+		WHERE r.resource_key = ANY($1::text[])`, keys).
+		Query(func(rows pgx.Rows) error {
+			var k string
+			var prov, st, diff []byte
+			var c current // scanned into, then copied
+			_, err := pgx.ForEachRow(rows, []any{&k, &c.arn, &c.rev.Number, &c.time, &prov, &st, &diff, &c.rev.Deleted}, func() error {
+				r := &current{arn: c.arn, time: c.time, rev: state.Revision{Number: c.rev.Number, Deleted: c.rev.Deleted}}
+				if err := decodeRevision(&r.rev, prov, st, diff); err != nil {
+					return fmt.Errorf("%s revision %d: %w", k, r.rev.Number, err)
+				}
+				cur[k] = r
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("read current revisions: %w", err)
+			}
+			return nil
+		})
 }
 
 // loadSteps reads the stored steps of keys, by key.

@@ -16,6 +16,8 @@ CREATE TABLE steps (
 	targets      json   NOT NULL,
 	PRIMARY KEY (resource_key, event_id)
 );
+-- Apply reads the latest step time of each resource it touches.
+CREATE INDEX steps_by_time ON steps (resource_key, event_time);
 
 -- revisions is Fold's output for each resource, rewritten whenever a step
 -- for it arrives. state is 'null' for a tombstone.
