@@ -27,11 +27,14 @@ func (s *Store) Apply(ctx context.Context, steps []state.Step) ([]state.Applied,
 	if len(b.rows) == 0 {
 		return nil, nil
 	}
-	for i := range b.keys {
-		b.locks = append(b.locks, lockID(s.schema, "resource", b.keys[i]))
+	b.store = lockID(s.schema, "store", "")
+	if len(b.keys) <= maxResourceLocks {
+		for i := range b.keys {
+			b.locks = append(b.locks, lockID(s.schema, "resource", b.keys[i]))
+		}
+		slices.Sort(b.locks)
+		b.locks = slices.Compact(b.locks)
 	}
-	slices.Sort(b.locks)
-	b.locks = slices.Compact(b.locks)
 	var applied []state.Applied
 	err = retry(ctx, func() error {
 		var err error
@@ -49,8 +52,16 @@ type batch struct {
 	rows  []stepRow
 	keys  []string // the resource keys rows name, each once, sorted
 	ids   map[string]state.ResourceID
-	locks []int64 // their advisory locks, sorted
+	store int64   // the store-wide lock
+	locks []int64 // the advisory locks of keys, sorted; nil to take store exclusively
 }
+
+// maxResourceLocks bounds the advisory locks one Apply takes, as each takes
+// a slot of the server's shared lock table (max_locks_per_transaction ×
+// max_connections slots in all, 6,400 by default). Every Apply holds the
+// store-wide lock: shared, with one lock per resource it names, or, when it
+// names more than maxResourceLocks (a backfill, say), exclusive, alone.
+const maxResourceLocks = 512
 
 // stepRow is one row of the steps table: a step and one resource it names.
 type stepRow struct {
@@ -147,8 +158,14 @@ func (s *Store) apply(ctx context.Context, b *batch) ([]state.Applied, error) {
 	// snapshot: the read of the latest steps, after the locks, sees every
 	// step committed by their previous holders.
 	lock := &pgx.Batch{}
-	// unnest yields the sorted ids in order: the locks are taken in that order.
-	lock.Queue(`SELECT pg_advisory_xact_lock(x) FROM unnest($1::bigint[]) AS x`, b.locks)
+	// The store-wide lock comes first; then unnest yields the sorted ids in
+	// order, and the locks are taken in that order: no deadlock.
+	if b.locks == nil {
+		lock.Queue(`SELECT pg_advisory_xact_lock($1)`, b.store)
+	} else {
+		lock.Queue(`SELECT pg_advisory_xact_lock_shared($1)`, b.store)
+		lock.Queue(`SELECT pg_advisory_xact_lock(x) FROM unnest($1::bigint[]) AS x`, b.locks)
+	}
 	lock.Queue(`SELECT k, t FROM unnest($1::text[]) AS k,
 		LATERAL (SELECT max(event_time) AS t FROM steps WHERE resource_key = k) AS m WHERE t IS NOT NULL`, b.keys).
 		Query(func(rows pgx.Rows) error {

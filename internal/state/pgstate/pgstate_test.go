@@ -232,6 +232,38 @@ func TestConcurrentHotResource(t *testing.T) {
 	statetest.CheckHistories(t, s, all)
 }
 
+// TestBigBatch applies, while small batches change the same resources, a
+// batch naming more resources than maxResourceLocks (it takes the
+// store-wide lock instead).
+func TestBigBatch(t *testing.T) {
+	s := openFresh(t)
+	defer s.Close()
+	const resources = maxResourceLocks + 100
+	all := benchSteps(0, 3*resources, resources) // a creation of each, then two changes
+	big, small := all[:2*resources], all[2*resources:]
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	wg.Go(func() {
+		if _, err := s.Apply(t.Context(), big); err != nil {
+			errs <- err
+		}
+	})
+	wg.Go(func() {
+		for i := len(small) - 1; i >= 0; i -= 10 { // late, out of order
+			if _, err := s.Apply(t.Context(), small[max(i-9, 0):i+1]); err != nil {
+				errs <- err
+				return
+			}
+		}
+	})
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	statetest.CheckHistories(t, s, all)
+}
+
 // BenchmarkApply applies batches of 500 new steps, in order, spread over
 // 10,000 resources, so that each resource's history stays short.
 func BenchmarkApply(b *testing.B) {
@@ -248,6 +280,30 @@ func BenchmarkApply(b *testing.B) {
 		n += batch
 	}
 	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "steps/s")
+}
+
+// BenchmarkApplyUpdates applies batches of 500 new steps, in order, to
+// 10,000 resources that already exist: every resource is extended from
+// its current revision (BenchmarkApply mostly measures creations).
+func BenchmarkApplyUpdates(b *testing.B) {
+	s := openFresh(b)
+	defer s.Close()
+	ctx := context.Background()
+	const batch, resources = 500, 10000
+	n := 0
+	for ; n < resources; n += batch {
+		if _, err := s.Apply(ctx, benchSteps(n, batch, resources)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	start, first := time.Now(), n
+	for b.Loop() {
+		if _, err := s.Apply(ctx, benchSteps(n, batch, resources)); err != nil {
+			b.Fatal(err)
+		}
+		n += batch
+	}
+	b.ReportMetric(float64(n-first)/time.Since(start).Seconds(), "steps/s")
 }
 
 // BenchmarkAt looks up random resources at random times among 1,000
