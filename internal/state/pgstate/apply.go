@@ -19,6 +19,8 @@ import (
 // got a new step. A step is stored once per resource its changes or targets
 // name; a step naming none is ignored, as FoldAll ignores it. A transaction
 // the server aborts as a serialisation failure or deadlock is retried.
+// jsonb cannot hold the character U+0000: a step or state with one in a
+// string fails the whole Apply, and nothing is recorded.
 func (s *Store) Apply(ctx context.Context, steps []state.Step) ([]state.Applied, error) {
 	b, err := encodeSteps(steps)
 	if err != nil {
@@ -285,10 +287,14 @@ func retry(ctx context.Context, fn func() error) error {
 	}
 }
 
-// retryable reports whether err is a serialisation failure or a deadlock.
+// retryable reports whether err is a serialisation failure or a deadlock,
+// or failed a statement before anything reached the server.
 func retryable(err error) bool {
 	var pe *pgconn.PgError
-	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+	if errors.As(err, &pe) {
+		return pe.Code == "40001" || pe.Code == "40P01"
+	}
+	return pgconn.SafeToRetry(err)
 }
 
 // named returns the resources st names, each once, ARN cleared, in order of

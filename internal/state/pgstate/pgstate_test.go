@@ -232,6 +232,27 @@ func TestConcurrentHotResource(t *testing.T) {
 	statetest.CheckHistories(t, s, all)
 }
 
+// TestNUL checks that a string jsonb cannot hold (U+0000) fails the Apply
+// as a whole, recording nothing, and the store stays usable.
+func TestNUL(t *testing.T) {
+	s := openFresh(t)
+	defer s.Close()
+	steps := statetest.Steps()
+	bad := steps[0]
+	bad.Changes = []state.Change{{Resource: statetest.Inst, Op: state.OpSet, Path: []string{"tags", "x"}, Value: "a\x00b"}}
+	bad.Provenance.EventID = "nul"
+	if _, err := s.Apply(t.Context(), append(steps[:3:3], bad)); err == nil {
+		t.Fatal("Apply of a NUL character succeeded")
+	}
+	if rs, err := s.List(t.Context(), state.Filter{IncludeDeleted: true}); err != nil || len(rs) != 0 {
+		t.Fatalf("List after a failed Apply: %v, %v", rs, err)
+	}
+	if _, err := s.Apply(t.Context(), steps); err != nil {
+		t.Fatal(err)
+	}
+	statetest.CheckHistories(t, s, steps)
+}
+
 // TestBigBatch applies, while small batches change the same resources, a
 // batch naming more resources than maxResourceLocks (it takes the
 // store-wide lock instead).
