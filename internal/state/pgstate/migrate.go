@@ -79,8 +79,16 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
 		}
 		if schema != "" {
 			ident := pgx.Identifier{schema}.Sanitize()
-			if _, err := tx.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+ident); err != nil {
+			// CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege on the
+			// database even when the schema exists: ask first.
+			var exists bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)`, schema).Scan(&exists); err != nil {
 				return err
+			}
+			if !exists {
+				if _, err := tx.Exec(ctx, `CREATE SCHEMA `+ident); err != nil {
+					return fmt.Errorf("create schema %s: %w", ident, err)
+				}
 			}
 			if _, err := tx.Exec(ctx, `SET LOCAL search_path TO `+ident); err != nil {
 				return err
