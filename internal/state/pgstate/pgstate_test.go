@@ -285,6 +285,33 @@ func TestBigBatch(t *testing.T) {
 	statetest.CheckHistories(t, s, all)
 }
 
+// TestTwoWriters has two stores (two processes, say) on one schema write in
+// turns, then one of them a late step: each sees what the other wrote.
+func TestTwoWriters(t *testing.T) {
+	a := openFresh(t)
+	defer a.Close()
+	b, err := Open(t.Context(), testDSN(t), WithSchema(a.Schema()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	steps := statetest.Steps()
+	stores := []*Store{a, b}
+	for i, st := range steps {
+		if _, err := stores[i%2].Apply(t.Context(), []state.Step{st}); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+	}
+	late := state.Step{Provenance: state.Provenance{EventID: "z", EventName: "Ez", EventTime: statetest.T0.Add(45 * time.Second)},
+		Changes: []state.Change{{Resource: statetest.SG2, Op: state.OpSet, Path: []string{"n"}, Value: 7}}}
+	if _, err := a.Apply(t.Context(), []state.Step{late}); err != nil {
+		t.Fatal(err)
+	}
+	all := append(steps, late)
+	statetest.CheckHistories(t, a, all)
+	statetest.CheckHistories(t, b, all)
+}
+
 // BenchmarkApply applies batches of 500 new steps, in order, spread over
 // 10,000 resources, so that each resource's history stays short.
 func BenchmarkApply(b *testing.B) {
@@ -325,6 +352,60 @@ func BenchmarkApplyUpdates(b *testing.B) {
 		n += batch
 	}
 	b.ReportMetric(float64(n-first)/time.Since(start).Seconds(), "steps/s")
+}
+
+// BenchmarkApplyScanBatch applies batches of 5,000 new steps (what a scan
+// hands over at most per transaction) spread over 10,000 resources: more
+// than maxResourceLocks, so each takes the store-wide lock.
+func BenchmarkApplyScanBatch(b *testing.B) {
+	s := openFresh(b)
+	defer s.Close()
+	ctx := context.Background()
+	const batch, resources = 5000, 10000
+	n := 0
+	start := time.Now()
+	for b.Loop() {
+		if _, err := s.Apply(ctx, benchSteps(n, batch, resources)); err != nil {
+			b.Fatal(err)
+		}
+		n += batch
+	}
+	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "steps/s")
+}
+
+// BenchmarkAtMillion looks up random resources at random times among 1,000
+// resources of 1,000 revisions each: state at time T over 1M revisions. The
+// revisions are written straight into the table; At reads nothing else.
+func BenchmarkAtMillion(b *testing.B) {
+	s := openFresh(b)
+	defer s.Close()
+	ctx := context.Background()
+	const resources, per = 1000, 1000
+	t0 := time.Date(2023, 7, 10, 0, 0, 0, 0, time.UTC)
+	_, err := s.pool.Exec(ctx, `INSERT INTO revisions (resource_key, number, event_time, event_id, provenance, state, diff, deleted)
+		SELECT format('111111111111/us-east-1/AWS::EC2::Instance/i-%s', lpad((i % $2)::text, 6, '0')), i / $2 + 1, $3::bigint + i::bigint * 1000000000,
+			format('ev-%s', lpad(i::text, 9, '0')),
+			jsonb_build_object('eventId', format('ev-%s', lpad(i::text, 9, '0')), 'eventName', 'E', 'eventTime', '2023-07-10T00:00:00Z', 'actor', 'a'),
+			jsonb_build_object('type', 't3.micro', 'tags', jsonb_build_object('n', i)), '[]', false
+		FROM generate_series(0, $1 - 1) AS i`, resources*per, resources, t0.UnixNano())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := s.pool.Exec(ctx, `ANALYZE revisions`); err != nil {
+		b.Fatal(err)
+	}
+	n := 0
+	start := time.Now()
+	for b.Loop() {
+		k := (n * 7919) % (resources * per)
+		id := state.ResourceID{Account: "111111111111", Region: "us-east-1", Type: "AWS::EC2::Instance", ID: fmt.Sprintf("i-%06d", k%resources)}
+		r, err := s.At(ctx, id, t0.Add(time.Duration(k)*time.Second))
+		if err != nil || r.Number != k/resources+1 {
+			b.Fatalf("At: %+v, %v", r, err)
+		}
+		n++
+	}
+	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "lookups/s")
 }
 
 // BenchmarkAt looks up random resources at random times among 1,000
