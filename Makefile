@@ -23,8 +23,10 @@ build: deps ## static binary in bin/
 demo: build ## the main job: generate a small trail in a temp dir, scan it, show findings and a summary
 	$(BIN) demo
 
-test: build lint ## everything CI runs
-	$(GO) test -race -count=1 ./...
+test: build lint ## everything CI runs; PostgreSQL too (scripts/ensure-postgres.sh starts or installs it unless TRAILWARDEN_TEST_POSTGRES is set)
+	@dsn="$$TRAILWARDEN_TEST_POSTGRES"; if [ -z "$$dsn" ]; then dsn=$$(scripts/ensure-postgres.sh) || exit 1; fi; \
+	  echo "CI=$${CI:-1} TRAILWARDEN_TEST_POSTGRES=... $(GO) test -race -count=1 ./..."; \
+	  CI="$${CI:-1}" TRAILWARDEN_TEST_POSTGRES="$$dsn" $(GO) test -race -count=1 ./...
 	$(BIN) rules test
 
 lint: deps

@@ -1,0 +1,503 @@
+package pgstate
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/trailwarden/trailwarden/internal/state"
+	"github.com/trailwarden/trailwarden/internal/state/statetest"
+)
+
+// defaultDSN is tried when TRAILWARDEN_TEST_POSTGRES is unset: the server
+// scripts/ensure-postgres.sh makes sure of.
+const defaultDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+var (
+	probeOnce sync.Once
+	probeErr  error
+)
+
+// testDSN returns the DSN of the test server. When no server answers, the
+// test is skipped only if neither TRAILWARDEN_TEST_POSTGRES nor CI is set:
+// make test and CI set them, so there a missing server is a failure.
+func testDSN(t testing.TB) string {
+	t.Helper()
+	dsn, explicit := os.LookupEnv("TRAILWARDEN_TEST_POSTGRES")
+	if !explicit || dsn == "" {
+		dsn = defaultDSN
+	}
+	probeOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		c, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			probeErr = err
+			return
+		}
+		probeErr = c.Ping(ctx)
+		_ = c.Close(ctx)
+	})
+	if probeErr != nil {
+		_, ci := os.LookupEnv("CI")
+		if !explicit && !ci {
+			t.Skipf("no PostgreSQL server (set TRAILWARDEN_TEST_POSTGRES, or run scripts/ensure-postgres.sh): %v", probeErr)
+		}
+		t.Fatalf("PostgreSQL test server: %v", probeErr)
+	}
+	return dsn
+}
+
+// freshSchema returns the name of a new schema, dropped when the test ends
+// (after the stores opened on it are closed, as they are closed by cleanups
+// registered later).
+func freshSchema(t testing.TB, dsn string) string {
+	t.Helper()
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	name := "pgstate_test_" + hex.EncodeToString(b)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		c, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			t.Errorf("drop schema %s: %v", name, err)
+			return
+		}
+		defer c.Close(ctx)
+		if _, err := c.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{name}.Sanitize()+` CASCADE`); err != nil {
+			t.Errorf("drop schema %s: %v", name, err)
+		}
+	})
+	return name
+}
+
+// openFresh opens a store on a fresh schema.
+func openFresh(t testing.TB) *Store {
+	t.Helper()
+	dsn := testDSN(t)
+	s, err := Open(t.Context(), dsn, WithSchema(freshSchema(t, dsn)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// reopenable lets the suite close the store and open its schema again.
+type reopenable struct {
+	*Store
+	dsn string
+}
+
+func (r reopenable) Reopen(t *testing.T) state.Store {
+	s, err := Open(t.Context(), r.dsn, WithSchema(r.Schema()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	statetest.Run(t, func(t *testing.T) state.Store {
+		return reopenable{openFresh(t), testDSN(t)}
+	})
+}
+
+// TestOpen covers the migration runner: concurrent Opens of one new schema,
+// a schema migrated by a newer binary, and bad options.
+func TestOpen(t *testing.T) {
+	dsn := testDSN(t)
+	ctx := t.Context()
+	schema := freshSchema(t, dsn)
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range 4 {
+		wg.Go(func() {
+			s, err := Open(ctx, dsn, WithSchema(schema), WithMaxConns(2))
+			if err == nil {
+				_, err = s.Apply(ctx, statetest.Steps())
+				s.Close()
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("concurrent Open: %v", err)
+		}
+	}
+	s, err := Open(ctx, dsn, WithSchema(schema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	statetest.CheckHistories(t, s, statetest.Steps())
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("schema_migrations: %d rows, %v; want 1", n, err)
+	}
+	if _, err := s.pool.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES (99, 'future')`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := Open(ctx, dsn, WithSchema(schema)); !errors.Is(err, ErrSchemaTooNew) {
+		t.Fatalf("Open of a newer schema: %v, want ErrSchemaTooNew", err)
+	}
+	if _, err := Open(ctx, dsn, WithSchema(`x"; DROP TABLE steps; --`)); err == nil {
+		t.Fatal("Open accepted a schema name that is not an identifier")
+	}
+}
+
+// TestErrorsHideThePassword checks that a DSN's password appears in no
+// error of Open: one that does not parse, and one no server answers.
+func TestErrorsHideThePassword(t *testing.T) {
+	const secret = "s3cr3t-pw"
+	for _, dsn := range []string{
+		"postgres://u:" + secret + "@127.0.0.1:1/db?sslmode=disable&connect_timeout=2",
+		"postgres://u:" + secret + "@127.0.0.1:notaport/db",
+		"host=127.0.0.1 port=1 user=u password=" + secret + " dbname=db sslmode=disable connect_timeout=2",
+		"host=127.0.0.1 port=1 user=u password=" + secret + " dbname=db sslmode=bogus",
+	} {
+		_, err := Open(t.Context(), dsn)
+		if err == nil {
+			t.Fatalf("Open succeeded with no server")
+		}
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("the error shows the password: %v", err)
+		}
+	}
+}
+
+// TestConcurrentHotResource applies, from several goroutines at once,
+// interleaved and out-of-order steps of the same few resources, with
+// duplicates: the result must be Fold's.
+func TestConcurrentHotResource(t *testing.T) {
+	s := openFresh(t)
+	defer s.Close()
+	const workers, per = 6, 40
+	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	var all []state.Step
+	ids := []state.ResourceID{
+		{Account: "1", Region: "r", Type: "T", ID: "a"},
+		{Account: "1", Region: "r", Type: "T", ID: "b"},
+	}
+	for i := range workers * per {
+		var cs []state.Change
+		for j, id := range ids {
+			c := state.Change{Resource: id, Op: state.OpSet, Path: []string{"v", fmt.Sprint(i % 7)}, Value: i}
+			if i == j {
+				c = state.Change{Resource: id, Op: state.OpPut, Value: map[string]any{"n": i}}
+			}
+			cs = append(cs, c)
+		}
+		// every other step goes back in time, to force refolds
+		sec := i
+		if i%2 == 1 {
+			sec = workers*per - i
+		}
+		all = append(all, state.Step{Provenance: state.Provenance{EventID: fmt.Sprintf("e%04d", i), EventName: "E", EventTime: t0.Add(time.Duration(sec) * time.Second)}, Changes: cs})
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(all); i += workers {
+				// each step and, as a duplicate, its predecessor
+				batch := []state.Step{all[i]}
+				if i > 0 {
+					batch = append(batch, all[i-1])
+				}
+				if _, err := s.Apply(t.Context(), batch); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	statetest.CheckHistories(t, s, all)
+}
+
+// TestNUL checks that a string jsonb cannot hold (U+0000) fails the Apply
+// as a whole, recording nothing, and the store stays usable.
+func TestNUL(t *testing.T) {
+	s := openFresh(t)
+	defer s.Close()
+	steps := statetest.Steps()
+	bad := steps[0]
+	bad.Changes = []state.Change{{Resource: statetest.Inst, Op: state.OpSet, Path: []string{"tags", "x"}, Value: "a\x00b"}}
+	bad.Provenance.EventID = "nul"
+	if _, err := s.Apply(t.Context(), append(steps[:3:3], bad)); err == nil {
+		t.Fatal("Apply of a NUL character succeeded")
+	}
+	if rs, err := s.List(t.Context(), state.Filter{IncludeDeleted: true}); err != nil || len(rs) != 0 {
+		t.Fatalf("List after a failed Apply: %v, %v", rs, err)
+	}
+	if _, err := s.Apply(t.Context(), steps); err != nil {
+		t.Fatal(err)
+	}
+	statetest.CheckHistories(t, s, steps)
+}
+
+// TestBigBatch applies, while small batches change the same resources, a
+// batch naming more resources than maxResourceLocks (it takes the
+// store-wide lock instead).
+func TestBigBatch(t *testing.T) {
+	s := openFresh(t)
+	defer s.Close()
+	const resources = maxResourceLocks + 100
+	all := benchSteps(0, 3*resources, resources) // a creation of each, then two changes
+	big, small := all[:2*resources], all[2*resources:]
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	wg.Go(func() {
+		if _, err := s.Apply(t.Context(), big); err != nil {
+			errs <- err
+		}
+	})
+	wg.Go(func() {
+		for i := len(small) - 1; i >= 0; i -= 10 { // late, out of order
+			if _, err := s.Apply(t.Context(), small[max(i-9, 0):i+1]); err != nil {
+				errs <- err
+				return
+			}
+		}
+	})
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	statetest.CheckHistories(t, s, all)
+}
+
+// TestTwoWriters has two stores (two processes, say) on one schema write in
+// turns, then one of them a late step: each sees what the other wrote.
+func TestTwoWriters(t *testing.T) {
+	a := openFresh(t)
+	defer a.Close()
+	b, err := Open(t.Context(), testDSN(t), WithSchema(a.Schema()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	steps := statetest.Steps()
+	stores := []*Store{a, b}
+	for i, st := range steps {
+		if _, err := stores[i%2].Apply(t.Context(), []state.Step{st}); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+	}
+	late := state.Step{Provenance: state.Provenance{EventID: "z", EventName: "Ez", EventTime: statetest.T0.Add(45 * time.Second)},
+		Changes: []state.Change{{Resource: statetest.SG2, Op: state.OpSet, Path: []string{"n"}, Value: 7}}}
+	if _, err := a.Apply(t.Context(), []state.Step{late}); err != nil {
+		t.Fatal(err)
+	}
+	all := append(steps, late)
+	statetest.CheckHistories(t, a, all)
+	statetest.CheckHistories(t, b, all)
+}
+
+// BenchmarkApply applies batches of 500 new steps, in order, spread over
+// 10,000 resources, so that each resource's history stays short.
+func BenchmarkApply(b *testing.B) {
+	s := openFresh(b)
+	defer s.Close()
+	ctx := context.Background()
+	const batch, resources = 500, 10000
+	n := 0
+	start := time.Now()
+	for b.Loop() {
+		if _, err := s.Apply(ctx, benchSteps(n, batch, resources)); err != nil {
+			b.Fatal(err)
+		}
+		n += batch
+	}
+	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "steps/s")
+}
+
+// BenchmarkApplyUpdates applies batches of 500 new steps, in order, to
+// 10,000 resources that already exist: every resource is extended from
+// its current revision (BenchmarkApply mostly measures creations).
+func BenchmarkApplyUpdates(b *testing.B) {
+	s := openFresh(b)
+	defer s.Close()
+	ctx := context.Background()
+	const batch, resources = 500, 10000
+	n := 0
+	for ; n < resources; n += batch {
+		if _, err := s.Apply(ctx, benchSteps(n, batch, resources)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	start, first := time.Now(), n
+	for b.Loop() {
+		if _, err := s.Apply(ctx, benchSteps(n, batch, resources)); err != nil {
+			b.Fatal(err)
+		}
+		n += batch
+	}
+	b.ReportMetric(float64(n-first)/time.Since(start).Seconds(), "steps/s")
+}
+
+// BenchmarkApplyScanBatch applies batches of 5,000 new steps (what a scan
+// hands over at most per transaction) spread over 10,000 resources: more
+// than maxResourceLocks, so each takes the store-wide lock.
+func BenchmarkApplyScanBatch(b *testing.B) {
+	s := openFresh(b)
+	defer s.Close()
+	ctx := context.Background()
+	const batch, resources = 5000, 10000
+	n := 0
+	start := time.Now()
+	for b.Loop() {
+		if _, err := s.Apply(ctx, benchSteps(n, batch, resources)); err != nil {
+			b.Fatal(err)
+		}
+		n += batch
+	}
+	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "steps/s")
+}
+
+// BenchmarkAtMillion looks up random resources at random times among 1,000
+// resources of 1,000 revisions each: state at time T over 1M revisions. The
+// revisions are written straight into the table; At reads nothing else.
+func BenchmarkAtMillion(b *testing.B) {
+	s := openFresh(b)
+	defer s.Close()
+	ctx := context.Background()
+	const resources, per = 1000, 1000
+	t0 := time.Date(2023, 7, 10, 0, 0, 0, 0, time.UTC)
+	_, err := s.pool.Exec(ctx, `INSERT INTO revisions (resource_key, number, event_time, event_id, provenance, state, diff, deleted)
+		SELECT format('111111111111/us-east-1/AWS::EC2::Instance/i-%s', lpad((i % $2)::text, 6, '0')), i / $2 + 1, $3::bigint + i::bigint * 1000000000,
+			format('ev-%s', lpad(i::text, 9, '0')),
+			jsonb_build_object('eventId', format('ev-%s', lpad(i::text, 9, '0')), 'eventName', 'E', 'eventTime', '2023-07-10T00:00:00Z', 'actor', 'a'),
+			jsonb_build_object('type', 't3.micro', 'tags', jsonb_build_object('n', i)), '[]', false
+		FROM generate_series(0, $1 - 1) AS i`, resources*per, resources, t0.UnixNano())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := s.pool.Exec(ctx, `ANALYZE revisions`); err != nil {
+		b.Fatal(err)
+	}
+	n := 0
+	start := time.Now()
+	for b.Loop() {
+		k := (n * 7919) % (resources * per)
+		id := state.ResourceID{Account: "111111111111", Region: "us-east-1", Type: "AWS::EC2::Instance", ID: fmt.Sprintf("i-%06d", k%resources)}
+		r, err := s.At(ctx, id, t0.Add(time.Duration(k)*time.Second))
+		if err != nil || r.Number != k/resources+1 {
+			b.Fatalf("At: %+v, %v", r, err)
+		}
+		n++
+	}
+	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "lookups/s")
+}
+
+// BenchmarkAt looks up random resources at random times among 1,000
+// resources of 10 revisions each.
+func BenchmarkAt(b *testing.B) {
+	s := openFresh(b)
+	defer s.Close()
+	ctx := context.Background()
+	const resources, total = 1000, 10000
+	for i := 0; i < total; i += 500 {
+		if _, err := s.Apply(ctx, benchSteps(i, 500, resources)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	t0 := time.Date(2023, 7, 10, 0, 0, 0, 0, time.UTC)
+	n := 0
+	start := time.Now()
+	for b.Loop() {
+		k := (n * 7919) % total
+		id := state.ResourceID{Account: "111111111111", Region: "us-east-1", Type: "AWS::EC2::Instance", ID: fmt.Sprintf("i-%06d", k%resources)}
+		r, err := s.At(ctx, id, t0.Add(time.Duration(k)*time.Second))
+		if err != nil || r.Number != k/resources+1 {
+			b.Fatalf("At: %+v, %v", r, err)
+		}
+		n++
+	}
+	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "lookups/s")
+}
+
+// BenchmarkAtParallel is BenchmarkAt from GOMAXPROCS goroutines: the pool's
+// throughput.
+func BenchmarkAtParallel(b *testing.B) {
+	s := openFresh(b)
+	defer s.Close()
+	ctx := context.Background()
+	const resources, total = 1000, 10000
+	for i := 0; i < total; i += 500 {
+		if _, err := s.Apply(ctx, benchSteps(i, 500, resources)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	t0 := time.Date(2023, 7, 10, 0, 0, 0, 0, time.UTC)
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		n := 0
+		for pb.Next() {
+			k := (n * 7919) % total
+			id := state.ResourceID{Account: "111111111111", Region: "us-east-1", Type: "AWS::EC2::Instance", ID: fmt.Sprintf("i-%06d", k%resources)}
+			if _, err := s.At(ctx, id, t0.Add(time.Duration(k)*time.Second)); err != nil {
+				b.Error(err)
+				return
+			}
+			n++
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "lookups/s")
+}
+
+// BenchmarkApplyHot applies one new step at a time to a resource that
+// already has 2,000: the cost of a long history.
+func BenchmarkApplyHot(b *testing.B) {
+	s := openFresh(b)
+	defer s.Close()
+	ctx := context.Background()
+	const pre = 2000
+	if _, err := s.Apply(ctx, benchSteps(0, pre, 1)); err != nil {
+		b.Fatal(err)
+	}
+	n := pre
+	start := time.Now()
+	for b.Loop() {
+		if _, err := s.Apply(ctx, benchSteps(n, 1, 1)); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	b.ReportMetric(float64(n-pre)/time.Since(start).Seconds(), "steps/s")
+}
+
+// benchSteps returns n steps over resources resources: a creation each,
+// then changes.
+func benchSteps(start, n, resources int) []state.Step {
+	t0 := time.Date(2023, 7, 10, 0, 0, 0, 0, time.UTC)
+	out := make([]state.Step, 0, n)
+	for i := start; i < start+n; i++ {
+		id := state.ResourceID{Account: "111111111111", Region: "us-east-1", Type: "AWS::EC2::Instance", ID: fmt.Sprintf("i-%06d", i%resources)}
+		c := state.Change{Resource: id, Op: state.OpSet, Path: []string{"tags", "n"}, Value: i}
+		if i < resources {
+			c = state.Change{Resource: id, Op: state.OpPut, Value: map[string]any{"type": "t3.micro", "tags": map[string]any{"n": i}}}
+		}
+		out = append(out, state.Step{Provenance: state.Provenance{EventID: fmt.Sprintf("ev-%09d", i), EventName: "E", EventTime: t0.Add(time.Duration(i) * time.Second), Actor: "a"}, Changes: []state.Change{c}})
+	}
+	return out
+}
