@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/signal"
 	"slices"
@@ -17,7 +16,6 @@ import (
 	"unicode"
 
 	"github.com/trailwarden/trailwarden/internal/state"
-	"github.com/trailwarden/trailwarden/internal/state/sqlitestate"
 )
 
 // InventoryCmd groups the commands that read the resource state store:
@@ -34,7 +32,7 @@ type InventoryCmd struct {
 
 // inventoryOpts are the flags every inventory command takes.
 type inventoryOpts struct {
-	State  string `help:"Resource state store (default: the config's state_store, else state.db beside the findings store)." type:"path"`
+	State  string `help:"Resource state store: a SQLite file or a postgres:// URL (default: the config's state_store, else state.db beside the findings store)."`
 	Format string `help:"Output: text (aligned) or json." default:"text" enum:"text,json"`
 }
 
@@ -49,10 +47,10 @@ func (o *inventoryOpts) withStore(g *Globals, fn func(ctx context.Context, st st
 	}
 	path := stateStorePath(o.State, cfg)
 	// Reading must not leave an empty store behind where none was.
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return &exitError{ExitError, fmt.Errorf("no state store at %s: scan some CloudTrail logs first, or name the store with --state", path)}
+	if err := stateStoreExists(path); err != nil {
+		return &exitError{ExitError, err}
 	}
-	st, err := sqlitestate.Open(ctx, path)
+	st, err := openStateStore(ctx, path)
 	if err != nil {
 		return &exitError{ExitError, err}
 	}

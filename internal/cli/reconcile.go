@@ -22,7 +22,6 @@ import (
 	"github.com/trailwarden/trailwarden/internal/state/reconcile"
 	"github.com/trailwarden/trailwarden/internal/state/snapshot"
 	"github.com/trailwarden/trailwarden/internal/state/snapshot/live"
-	"github.com/trailwarden/trailwarden/internal/state/sqlitestate"
 )
 
 // ReconcileCmd compares snapshots of AWS (AWS CLI output, or trailwarden
@@ -34,7 +33,7 @@ type ReconcileCmd struct {
 	Region        string   `help:"Region of files whose data names none (describe-security-groups, describe-vpcs)."`
 	Bucket        string   `help:"Bucket of per-bucket files not named <bucket>.<command>.json (e.g. logs.get-bucket-policy.json)."`
 	TakenAt       string   `help:"When the snapshot was taken (RFC 3339), for files that do not say (raw CLI output); default now."`
-	State         string   `help:"SQLite state store (default: the config's state_store, else state.db beside the findings store)." type:"path"`
+	State         string   `help:"Resource state store: a SQLite file or a postgres:// URL (default: the config's state_store, else state.db beside the findings store)."`
 	DriftSeverity string   `help:"Severity of drift findings." default:"medium" enum:"info,low,medium,high,critical"`
 	Format        string   `help:"Output: text (one line per changed resource and a summary) or json (the report)." default:"text" enum:"text,json"`
 	DryRun        bool     `help:"Report what differs without recording anything (so no rule sees a change)."`
@@ -194,7 +193,7 @@ func (c *ReconcileCmd) reconcile(ctx context.Context, g *Globals, cfg *config.Co
 	}
 
 	path := stateStorePath(c.State, cfg)
-	if _, err := os.Stat(path); c.DryRun && errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(path); c.DryRun && !isPostgres(path) && errors.Is(err, fs.ErrNotExist) {
 		// a dry run must not leave a store behind: compare with an empty one
 		dir, err := os.MkdirTemp("", "trailwarden-reconcile-")
 		if err != nil {
@@ -203,7 +202,7 @@ func (c *ReconcileCmd) reconcile(ctx context.Context, g *Globals, cfg *config.Co
 		defer os.RemoveAll(dir)
 		path = filepath.Join(dir, "state.db")
 	}
-	store, err := sqlitestate.Open(ctx, path)
+	store, err := openStateStore(ctx, path)
 	if err != nil {
 		return &exitError{ExitError, err}
 	}

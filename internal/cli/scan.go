@@ -27,7 +27,6 @@ import (
 	"github.com/trailwarden/trailwarden/internal/rule"
 	"github.com/trailwarden/trailwarden/internal/scan"
 	"github.com/trailwarden/trailwarden/internal/state"
-	"github.com/trailwarden/trailwarden/internal/state/sqlitestate"
 	"github.com/trailwarden/trailwarden/internal/store"
 )
 
@@ -41,7 +40,7 @@ type ScanCmd struct {
 	FailOn      string        `help:"Exit 1 when a finding of this severity or above is detected." default:"high" enum:"info,low,medium,high,critical,never"`
 	Store       string        `help:"SQLite file for findings and checkpoints (default: the config's, else ~/.local/state/trailwarden/trailwarden.db)." type:"path"`
 	NoStore     bool          `help:"No checkpoints and no finding history (one-off forensics); undeliverable findings still go to the dead-letter file."`
-	State       string        `help:"SQLite file of the resource state and its history (default: the config's state_store, else state.db beside the store)." type:"path"`
+	State       string        `help:"Resource state store: a SQLite file, or a postgres:// URL (default: the config's state_store, else state.db beside the store)."`
 	NoState     bool          `help:"Do not keep the resource state (on by default, off with --no-store unless --state names a file)."`
 	Rescan      bool          `help:"Read files again even when a checkpoint says they were read."`
 	DeadLetter  string        `help:"Dead-letter file for undeliverable findings and rejected records (default: beside the store)." type:"path"`
@@ -190,7 +189,7 @@ func (c *ScanCmd) run(ctx context.Context, g *Globals) (*scan.Summary, error) {
 	}
 	var states state.Store
 	if !c.NoState && (c.State != "" || (!c.NoStore && cfg.StateStore != "")) {
-		ss, err := sqlitestate.Open(ctx, stateStorePath(c.State, cfg))
+		ss, err := openStateStore(ctx, stateStorePath(c.State, cfg))
 		if err != nil {
 			return nil, err
 		}

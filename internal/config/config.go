@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -30,8 +31,8 @@ type Config struct {
 	Outputs []output.Config `yaml:"outputs"`
 	// Store is the SQLite file for findings and checkpoints.
 	Store string `yaml:"store"`
-	// StateStore is the SQLite file of the resource state and its history
-	// (default: state.db beside Store).
+	// StateStore is the resource state and its history: a SQLite file
+	// (default: state.db beside Store) or a postgres:// URL.
 	StateStore string `yaml:"state_store"`
 	// DeadLetter is the JSON Lines file for undeliverable findings and quarantined records.
 	DeadLetter string `yaml:"dead_letter"`
@@ -108,7 +109,7 @@ func Load(path string) (*Config, error) {
 	for i, d := range c.RulesDirs {
 		c.RulesDirs[i] = resolve(dir, d)
 	}
-	if c.StateStore != "" {
+	if c.StateStore != "" && !strings.Contains(c.StateStore, "://") {
 		c.StateStore = resolve(dir, c.StateStore)
 	}
 	if c.Store != "" {
