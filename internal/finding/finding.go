@@ -144,6 +144,9 @@ func (f *Finding) AppendJSONLine(dst []byte) ([]byte, error) {
 	if !bytes.HasSuffix(b, []byte(tail)) {
 		return dst, fmt.Errorf("finding %s: unexpected JSON layout", f.ID)
 	}
+	if need := len(b) + len(f.Event) + 8; cap(dst)-len(dst) < need {
+		dst = append(make([]byte, 0, len(dst)+need), dst...) // one allocation, not a growth per append
+	}
 	dst = append(dst, b[:len(b)-len(tail)]...)
 	dst = append(dst, `"event":`...)
 	switch ev := f.Event; {
