@@ -131,16 +131,11 @@ func ID(ruleID, key string) string {
 // (compacted only when it spans lines), instead of being re-validated and
 // re-compacted by encoding/json: most of a finding's bytes are its event.
 func (f *Finding) AppendJSONLine(dst []byte) ([]byte, error) {
-	head := *f
-	head.Event = nil
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(&head); err != nil {
+	b, err := encodeHead(f, false)
+	if err != nil {
 		return dst, err
 	}
-	b := buf.Bytes()
-	const tail = `"event":null}` + "\n"
+	const tail = `"event":null}`
 	if !bytes.HasSuffix(b, []byte(tail)) {
 		return dst, fmt.Errorf("finding %s: unexpected JSON layout", f.ID)
 	}
@@ -162,4 +157,15 @@ func (f *Finding) AppendJSONLine(dst []byte) ([]byte, error) {
 		dst = append(dst, ev...)
 	}
 	return append(dst, "}\n"...), nil
+}
+
+// marshalNoHTML is json.Marshal without HTML escaping, newline included.
+func marshalNoHTML(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }

@@ -120,12 +120,10 @@ func encode(f *finding.Finding) (string, error) {
 		return "", errors.New("empty id")
 	case f.Severity < finding.Info || f.Severity > finding.Critical:
 		return "", fmt.Errorf("%s: %v out of range", f.ID, f.Severity)
-	case f.Event != nil && !json.Valid(f.Event):
+	case f.Event != nil && !f.EventValidated && !json.Valid(f.Event):
 		return "", fmt.Errorf("%s: raw event is not valid JSON", f.ID)
 	}
-	c := *f
-	c.Event = nil
-	b, err := json.Marshal(&c)
+	b, err := finding.MarshalHead(f)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", f.ID, err)
 	}
