@@ -326,8 +326,8 @@ func (s *sink) filter(ctx context.Context, d *source.Delivery) (bool, error) {
 // deliveries, batchFindings findings or batchSteps steps, when batchAge has
 // passed since its first result, and when the pipeline ends.
 const (
-	batchDeliveries = 256
-	batchFindings   = 5000
+	batchDeliveries = 128
+	batchFindings   = 1000
 	batchSteps      = 5000
 	batchAge        = time.Second
 )
