@@ -236,6 +236,16 @@ func (c *ReconcileCmd) reconcile(ctx context.Context, g *Globals, cfg *config.Co
 	for _, e := range rep.Skipped {
 		fmt.Fprintf(g.stderr, "trailwarden: %s: skipped: %s is not reconciled yet\n", e.Source, e.Kind)
 	}
+	if !c.DryRun {
+		all := append(append([]finding.Finding(nil), rep.Findings...), rep.RuleFindings...)
+		n, err := deliverFindings(ctx, g, cfg, all)
+		if err != nil {
+			return &exitError{ExitError, fmt.Errorf("findings: %w", err)}
+		}
+		if n > 0 {
+			fmt.Fprintf(g.stderr, "trailwarden: %d new findings stored and sent to the outputs\n", n)
+		}
+	}
 	if c.Format == "json" {
 		enc := json.NewEncoder(g.stdout)
 		enc.SetIndent("", "  ")

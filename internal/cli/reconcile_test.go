@@ -136,10 +136,25 @@ func TestReconcileAfterScan(t *testing.T) {
 	  "InstanceType":"m5.large","ImageId":"ami-029eb80bc237bec6f","State":{"Code":16,"Name":"running"},
 	  "Placement":{"AvailabilityZone":"us-east-1c"},"SecurityGroups":[],"Tags":[]}]}]}`
 	file := writeFile(t, dir, "snap/describe-instances.json", []byte(snap))
-	r = runCLI(t, "reconcile", "--no-builtin", "--state", db, "--taken-at", "2023-07-11T00:00:00Z", file)
+	// the drift finding goes to the configured outputs, once
+	out := filepath.Join(dir, "findings.jsonl")
+	cfg := writeFile(t, dir, "tw.yaml", []byte("outputs:\n  - {type: file, path: "+out+"}\n  - {type: stdout}\n"))
+	r = runCLI(t, "--config", cfg, "reconcile", "--no-builtin", "--state", db, "--taken-at", "2023-07-11T00:00:00Z", file)
 	r.wantCode(t, ExitFindings)
 	if !strings.Contains(r.stdout, `instanceType: "t3.micro" → "m5.large"`) || !strings.Contains(r.stdout, `state: "pending" → "running" (refresh)`) {
 		t.Errorf("stdout:\n%s", r.stdout)
+	}
+	sent, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(sent), "\n"); n != 1 || !strings.Contains(string(sent), `"rule_id":"state-drift"`) || !strings.Contains(string(sent), "i-0dbc91f429e48eeed") {
+		t.Errorf("the file output got %d lines:\n%s", n, sent)
+	}
+	r = runCLI(t, "--config", cfg, "reconcile", "--no-builtin", "--state", db, "--taken-at", "2023-07-11T00:00:00Z", file)
+	r.wantCode(t, ExitOK)
+	if again, _ := os.ReadFile(out); string(again) != string(sent) {
+		t.Errorf("a second reconcile sent findings again:\n%s", again)
 	}
 
 	st, err := sqlitestate.Open(t.Context(), db)
