@@ -38,7 +38,8 @@ lint: deps
 
 fuzz: ## a short run of every fuzz target (FUZZTIME=30s each by default)
 	@for t in internal/ctjson:FuzzSkip internal/event:FuzzParse internal/decode:FuzzDecode internal/rule:FuzzLoad \
-	          internal/rule:FuzzNeedle internal/rule/expr:FuzzGlob internal/integrity:FuzzParseDigest; do \
+	          internal/rule:FuzzNeedle internal/rule/expr:FuzzGlob internal/integrity:FuzzParseDigest \
+	          internal/state/reduce:FuzzReduce internal/state/snapshot:FuzzRead internal/finding:FuzzAppendString; do \
 	  d=$${t%%:*}; fn=$${t##*:}; echo "== $$fn"; \
 	  $(GO) test -run XXX -fuzz "^$$fn\$$" -fuzztime $${FUZZTIME:-30s} ./$$d || exit 1; done
 
