@@ -194,3 +194,25 @@ func AppliedIn(id ResourceID, revs []Revision, prev *Revision, fresh func(eventI
 	}
 	return out
 }
+
+// Resources returns the resources s names, each once, ARN cleared, in order
+// of first mention (changes, then targets), as FoldAll groups them: the
+// resources whose histories s belongs to.
+func (s *Step) Resources() []ResourceID {
+	var out []ResourceID
+	seen := map[string]bool{}
+	add := func(id ResourceID) {
+		if k := id.Key(); !seen[k] {
+			seen[k] = true
+			id.ARN = ""
+			out = append(out, id)
+		}
+	}
+	for _, c := range s.Changes {
+		add(c.Resource)
+	}
+	for _, t := range s.Targets {
+		add(t)
+	}
+	return out
+}

@@ -78,7 +78,7 @@ func encodeSteps(steps []state.Step) (*batch, error) {
 	seen := map[[2]string]bool{}
 	for i := range steps {
 		st := &steps[i]
-		ids := named(st)
+		ids := st.Resources()
 		if len(ids) == 0 {
 			continue
 		}
@@ -295,27 +295,6 @@ func retryable(err error) bool {
 		return pe.Code == "40001" || pe.Code == "40P01"
 	}
 	return pgconn.SafeToRetry(err)
-}
-
-// named returns the resources st names, each once, ARN cleared, in order of
-// first mention (changes, then targets), as FoldAll groups them.
-func named(st *state.Step) []state.ResourceID {
-	var out []state.ResourceID
-	seen := map[string]bool{}
-	add := func(id state.ResourceID) {
-		if k := id.Key(); !seen[k] {
-			seen[k] = true
-			id.ARN = ""
-			out = append(out, id)
-		}
-	}
-	for _, c := range st.Changes {
-		add(c.Resource)
-	}
-	for _, t := range st.Targets {
-		add(t)
-	}
-	return out
 }
 
 // decodeStep decodes a step's columns as they read back from the table, so

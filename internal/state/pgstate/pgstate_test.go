@@ -198,7 +198,7 @@ func TestBigBatch(t *testing.T) {
 	s := openFresh(t)
 	defer s.Close()
 	const resources = maxResourceLocks + 100
-	all := benchSteps(0, 3*resources, resources) // a creation of each, then two changes
+	all := statetest.BenchSteps(0, 3*resources, resources) // a creation of each, then two changes
 	big, small := all[:2*resources], all[2*resources:]
 	var wg sync.WaitGroup
 	errs := make(chan error, 2)
@@ -255,17 +255,7 @@ func TestTwoWriters(t *testing.T) {
 func BenchmarkApply(b *testing.B) {
 	s := openFresh(b)
 	defer s.Close()
-	ctx := context.Background()
-	const batch, resources = 500, 10000
-	n := 0
-	start := time.Now()
-	for b.Loop() {
-		if _, err := s.Apply(ctx, benchSteps(n, batch, resources)); err != nil {
-			b.Fatal(err)
-		}
-		n += batch
-	}
-	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "steps/s")
+	statetest.BenchApply(b, s, 500, 10000, false)
 }
 
 // BenchmarkApplyUpdates applies batches of 500 new steps, in order, to
@@ -274,22 +264,7 @@ func BenchmarkApply(b *testing.B) {
 func BenchmarkApplyUpdates(b *testing.B) {
 	s := openFresh(b)
 	defer s.Close()
-	ctx := context.Background()
-	const batch, resources = 500, 10000
-	n := 0
-	for ; n < resources; n += batch {
-		if _, err := s.Apply(ctx, benchSteps(n, batch, resources)); err != nil {
-			b.Fatal(err)
-		}
-	}
-	start, first := time.Now(), n
-	for b.Loop() {
-		if _, err := s.Apply(ctx, benchSteps(n, batch, resources)); err != nil {
-			b.Fatal(err)
-		}
-		n += batch
-	}
-	b.ReportMetric(float64(n-first)/time.Since(start).Seconds(), "steps/s")
+	statetest.BenchApply(b, s, 500, 10000, true)
 }
 
 // BenchmarkApplyScanBatch applies batches of 5,000 new steps (what a scan
@@ -298,17 +273,7 @@ func BenchmarkApplyUpdates(b *testing.B) {
 func BenchmarkApplyScanBatch(b *testing.B) {
 	s := openFresh(b)
 	defer s.Close()
-	ctx := context.Background()
-	const batch, resources = 5000, 10000
-	n := 0
-	start := time.Now()
-	for b.Loop() {
-		if _, err := s.Apply(ctx, benchSteps(n, batch, resources)); err != nil {
-			b.Fatal(err)
-		}
-		n += batch
-	}
-	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "steps/s")
+	statetest.BenchApply(b, s, 5000, 10000, false)
 }
 
 // BenchmarkAtMillion looks up random resources at random times among 1,000
@@ -319,31 +284,19 @@ func BenchmarkAtMillion(b *testing.B) {
 	defer s.Close()
 	ctx := context.Background()
 	const resources, per = 1000, 1000
-	t0 := time.Date(2023, 7, 10, 0, 0, 0, 0, time.UTC)
 	_, err := s.pool.Exec(ctx, `INSERT INTO revisions (resource_key, number, event_time, event_id, provenance, state, diff, deleted)
 		SELECT format('111111111111/us-east-1/AWS::EC2::Instance/i-%s', lpad((i % $2)::text, 6, '0')), i / $2 + 1, $3::bigint + i::bigint * 1000000000,
 			format('ev-%s', lpad(i::text, 9, '0')),
 			jsonb_build_object('eventId', format('ev-%s', lpad(i::text, 9, '0')), 'eventName', 'E', 'eventTime', '2023-07-10T00:00:00Z', 'actor', 'a'),
 			jsonb_build_object('type', 't3.micro', 'tags', jsonb_build_object('n', i)), '[]', false
-		FROM generate_series(0, $1 - 1) AS i`, resources*per, resources, t0.UnixNano())
+		FROM generate_series(0, $1 - 1) AS i`, resources*per, resources, statetest.T0.UnixNano())
 	if err != nil {
 		b.Fatal(err)
 	}
 	if _, err := s.pool.Exec(ctx, `ANALYZE revisions`); err != nil {
 		b.Fatal(err)
 	}
-	n := 0
-	start := time.Now()
-	for b.Loop() {
-		k := (n * 7919) % (resources * per)
-		id := state.ResourceID{Account: "111111111111", Region: "us-east-1", Type: "AWS::EC2::Instance", ID: fmt.Sprintf("i-%06d", k%resources)}
-		r, err := s.At(ctx, id, t0.Add(time.Duration(k)*time.Second))
-		if err != nil || r.Number != k/resources+1 {
-			b.Fatalf("At: %+v, %v", r, err)
-		}
-		n++
-	}
-	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "lookups/s")
+	statetest.BenchAt(b, s, resources, resources*per, true)
 }
 
 // BenchmarkAt looks up random resources at random times among 1,000
@@ -351,26 +304,7 @@ func BenchmarkAtMillion(b *testing.B) {
 func BenchmarkAt(b *testing.B) {
 	s := openFresh(b)
 	defer s.Close()
-	ctx := context.Background()
-	const resources, total = 1000, 10000
-	for i := 0; i < total; i += 500 {
-		if _, err := s.Apply(ctx, benchSteps(i, 500, resources)); err != nil {
-			b.Fatal(err)
-		}
-	}
-	t0 := time.Date(2023, 7, 10, 0, 0, 0, 0, time.UTC)
-	n := 0
-	start := time.Now()
-	for b.Loop() {
-		k := (n * 7919) % total
-		id := state.ResourceID{Account: "111111111111", Region: "us-east-1", Type: "AWS::EC2::Instance", ID: fmt.Sprintf("i-%06d", k%resources)}
-		r, err := s.At(ctx, id, t0.Add(time.Duration(k)*time.Second))
-		if err != nil || r.Number != k/resources+1 {
-			b.Fatalf("At: %+v, %v", r, err)
-		}
-		n++
-	}
-	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "lookups/s")
+	statetest.BenchAt(b, s, 1000, 10000, false)
 }
 
 // BenchmarkAtParallel is BenchmarkAt from GOMAXPROCS goroutines: the pool's
@@ -381,11 +315,11 @@ func BenchmarkAtParallel(b *testing.B) {
 	ctx := context.Background()
 	const resources, total = 1000, 10000
 	for i := 0; i < total; i += 500 {
-		if _, err := s.Apply(ctx, benchSteps(i, 500, resources)); err != nil {
+		if _, err := s.Apply(ctx, statetest.BenchSteps(i, 500, resources)); err != nil {
 			b.Fatal(err)
 		}
 	}
-	t0 := time.Date(2023, 7, 10, 0, 0, 0, 0, time.UTC)
+	t0 := statetest.T0
 	b.ResetTimer()
 	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {
@@ -408,34 +342,5 @@ func BenchmarkAtParallel(b *testing.B) {
 func BenchmarkApplyHot(b *testing.B) {
 	s := openFresh(b)
 	defer s.Close()
-	ctx := context.Background()
-	const pre = 2000
-	if _, err := s.Apply(ctx, benchSteps(0, pre, 1)); err != nil {
-		b.Fatal(err)
-	}
-	n := pre
-	start := time.Now()
-	for b.Loop() {
-		if _, err := s.Apply(ctx, benchSteps(n, 1, 1)); err != nil {
-			b.Fatal(err)
-		}
-		n++
-	}
-	b.ReportMetric(float64(n-pre)/time.Since(start).Seconds(), "steps/s")
-}
-
-// benchSteps returns n steps over resources resources: a creation each,
-// then changes.
-func benchSteps(start, n, resources int) []state.Step {
-	t0 := time.Date(2023, 7, 10, 0, 0, 0, 0, time.UTC)
-	out := make([]state.Step, 0, n)
-	for i := start; i < start+n; i++ {
-		id := state.ResourceID{Account: "111111111111", Region: "us-east-1", Type: "AWS::EC2::Instance", ID: fmt.Sprintf("i-%06d", i%resources)}
-		c := state.Change{Resource: id, Op: state.OpSet, Path: []string{"tags", "n"}, Value: i}
-		if i < resources {
-			c = state.Change{Resource: id, Op: state.OpPut, Value: map[string]any{"type": "t3.micro", "tags": map[string]any{"n": i}}}
-		}
-		out = append(out, state.Step{Provenance: state.Provenance{EventID: fmt.Sprintf("ev-%09d", i), EventName: "E", EventTime: t0.Add(time.Duration(i) * time.Second), Actor: "a"}, Changes: []state.Change{c}})
-	}
-	return out
+	statetest.BenchApplyHot(b, s, 2000)
 }

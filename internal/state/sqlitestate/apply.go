@@ -62,7 +62,7 @@ func (s *Store) apply(ctx context.Context, steps []state.Step) (_ []state.Applie
 	byKey := map[string]*pending{}
 	for i := range steps {
 		st := &steps[i]
-		ids := named(st)
+		ids := st.Resources()
 		if len(ids) == 0 {
 			continue
 		}
@@ -185,27 +185,6 @@ func decodeStep(prov, changes, targets []byte) (*state.Step, error) {
 		return nil, fmt.Errorf("targets: %w", err)
 	}
 	return &st, nil
-}
-
-// named returns the resources st names, each once, ARN cleared, in order of
-// first mention (changes, then targets), as FoldAll groups them.
-func named(st *state.Step) []state.ResourceID {
-	var out []state.ResourceID
-	seen := map[string]bool{}
-	add := func(id state.ResourceID) {
-		if k := id.Key(); !seen[k] {
-			seen[k] = true
-			id.ARN = ""
-			out = append(out, id)
-		}
-	}
-	for _, c := range st.Changes {
-		add(c.Resource)
-	}
-	for _, t := range st.Targets {
-		add(t)
-	}
-	return out
 }
 
 // loadSteps returns the stored steps of the resource with key k.

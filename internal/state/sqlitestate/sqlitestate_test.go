@@ -3,7 +3,6 @@ package sqlitestate
 import (
 	"context"
 	"errors"
-	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -62,38 +61,12 @@ func TestOpenTwiceAndSchemaTooNew(t *testing.T) {
 	}
 }
 
-// benchSteps returns n steps over resources resources: a creation each,
-// then changes.
-func benchSteps(start, n, resources int) []state.Step {
-	t0 := time.Date(2023, 7, 10, 0, 0, 0, 0, time.UTC)
-	out := make([]state.Step, 0, n)
-	for i := start; i < start+n; i++ {
-		id := state.ResourceID{Account: "111111111111", Region: "us-east-1", Type: "AWS::EC2::Instance", ID: fmt.Sprintf("i-%06d", i%resources)}
-		c := state.Change{Resource: id, Op: state.OpSet, Path: []string{"tags", "n"}, Value: i}
-		if i < resources {
-			c = state.Change{Resource: id, Op: state.OpPut, Value: map[string]any{"type": "t3.micro", "tags": map[string]any{"n": i}}}
-		}
-		out = append(out, state.Step{Provenance: state.Provenance{EventID: fmt.Sprintf("ev-%09d", i), EventName: "E", EventTime: t0.Add(time.Duration(i) * time.Second), Actor: "a"}, Changes: []state.Change{c}})
-	}
-	return out
-}
-
 // BenchmarkApply applies batches of 100 new steps spread over 10,000
 // resources, so that each resource's history stays short.
 func BenchmarkApply(b *testing.B) {
 	s := openTemp(b)
 	defer s.Close()
-	ctx := context.Background()
-	const batch, resources = 100, 10000
-	n := 0
-	start := time.Now()
-	for b.Loop() {
-		if _, err := s.Apply(ctx, benchSteps(n, batch, resources)); err != nil {
-			b.Fatal(err)
-		}
-		n += batch
-	}
-	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "steps/s")
+	statetest.BenchApply(b, s, 100, 10000, false)
 }
 
 // BenchmarkAt looks up random resources at random times among 1,000
@@ -101,26 +74,7 @@ func BenchmarkApply(b *testing.B) {
 func BenchmarkAt(b *testing.B) {
 	s := openTemp(b)
 	defer s.Close()
-	ctx := context.Background()
-	const resources, total = 1000, 10000
-	for i := 0; i < total; i += 500 {
-		if _, err := s.Apply(ctx, benchSteps(i, 500, resources)); err != nil {
-			b.Fatal(err)
-		}
-	}
-	t0 := time.Date(2023, 7, 10, 0, 0, 0, 0, time.UTC)
-	n := 0
-	start := time.Now()
-	for b.Loop() {
-		k := (n * 7919) % total
-		id := state.ResourceID{Account: "111111111111", Region: "us-east-1", Type: "AWS::EC2::Instance", ID: fmt.Sprintf("i-%06d", k%resources)}
-		r, err := s.At(ctx, id, t0.Add(time.Duration(k)*time.Second))
-		if err != nil || r.Number != k/resources+1 {
-			b.Fatalf("At: %+v, %v", r, err)
-		}
-		n++
-	}
-	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "lookups/s")
+	statetest.BenchAt(b, s, 1000, 10000, false)
 }
 
 // BenchmarkApplyHot applies one new step at a time to a resource that
@@ -128,20 +82,7 @@ func BenchmarkAt(b *testing.B) {
 func BenchmarkApplyHot(b *testing.B) {
 	s := openTemp(b)
 	defer s.Close()
-	ctx := context.Background()
-	const pre = 2000
-	if _, err := s.Apply(ctx, benchSteps(0, pre, 1)); err != nil {
-		b.Fatal(err)
-	}
-	n := pre
-	start := time.Now()
-	for b.Loop() {
-		if _, err := s.Apply(ctx, benchSteps(n, 1, 1)); err != nil {
-			b.Fatal(err)
-		}
-		n++
-	}
-	b.ReportMetric(float64(n-pre)/time.Since(start).Seconds(), "steps/s")
+	statetest.BenchApplyHot(b, s, 2000)
 }
 
 // TestTwoWriters has two stores (two processes, say) write the same file in
@@ -178,17 +119,7 @@ func TestTwoWriters(t *testing.T) {
 func BenchmarkApplyScanBatch(b *testing.B) {
 	s := openTemp(b)
 	defer s.Close()
-	ctx := context.Background()
-	const batch, resources = 5000, 10000
-	n := 0
-	start := time.Now()
-	for b.Loop() {
-		if _, err := s.Apply(ctx, benchSteps(n, batch, resources)); err != nil {
-			b.Fatal(err)
-		}
-		n += batch
-	}
-	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "steps/s")
+	statetest.BenchApply(b, s, 5000, 10000, false)
 }
 
 // BenchmarkAtMillion looks up random resources at random times among 1,000
@@ -200,13 +131,12 @@ func BenchmarkAtMillion(b *testing.B) {
 	defer s.Close()
 	ctx := context.Background()
 	const resources, per = 1000, 1000
-	t0 := time.Date(2023, 7, 10, 0, 0, 0, 0, time.UTC)
 	_, err := s.w.ExecContext(ctx, `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ? - 1)
 		INSERT INTO revisions (resource_key, number, event_time, event_id, provenance, state, diff, deleted)
 		SELECT printf('111111111111/us-east-1/AWS::EC2::Instance/i-%06d', i % ?), i / ? + 1, ? + i * 1000000000,
 			printf('ev-%09d', i), printf('{"eventId":"ev-%09d","eventName":"E","eventTime":"2023-07-10T00:00:00Z","actor":"a"}', i),
 			printf('{"type":"t3.micro","tags":{"n":%d}}', i), '[]', 0
-		FROM n`, resources*per, resources, resources, t0.UnixNano())
+		FROM n`, resources*per, resources, resources, statetest.T0.UnixNano())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -214,18 +144,7 @@ func BenchmarkAtMillion(b *testing.B) {
 	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM revisions`).Scan(&count); err != nil || count != resources*per {
 		b.Fatalf("%d revisions, %v", count, err)
 	}
-	n := 0
-	start := time.Now()
-	for b.Loop() {
-		k := (n * 7919) % (resources * per)
-		id := state.ResourceID{Account: "111111111111", Region: "us-east-1", Type: "AWS::EC2::Instance", ID: fmt.Sprintf("i-%06d", k%resources)}
-		r, err := s.At(ctx, id, t0.Add(time.Duration(k)*time.Second))
-		if err != nil || r.Number != k/resources+1 {
-			b.Fatalf("At: %+v, %v", r, err)
-		}
-		n++
-	}
-	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "lookups/s")
+	statetest.BenchAt(b, s, resources, resources*per, true)
 }
 
 // TestStates checks the one-query read of current states against List and
@@ -234,7 +153,7 @@ func TestStates(t *testing.T) {
 	ctx := context.Background()
 	s := openTemp(t)
 	defer s.Close()
-	steps := append(statetest.Steps(), benchSteps(0, 50, 5)...)
+	steps := append(statetest.Steps(), statetest.BenchSteps(0, 50, 5)...)
 	if _, err := s.Apply(ctx, steps); err != nil {
 		t.Fatal(err)
 	}
