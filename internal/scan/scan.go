@@ -451,13 +451,40 @@ func (s *sink) flushBatch(ctx context.Context) error {
 			return err
 		}
 		if err := s.findings(ctx, b.origin, fs, 0); err != nil {
-			return err
+			// Their revisions are committed: reading the files again would
+			// not make these findings again. Keep them for a replay.
+			return errors.Join(err, s.keepFindings(fs, err))
 		}
 	}
 	if err := s.o.Store.Acknowledge(ctx, b.acks); err != nil {
 		return err // the store names the origin
 	}
 	return nil
+}
+
+// keepFindings writes findings that could not be stored or dispatched to
+// the dead-letter file (deadletter replay sends them), or, without one, to
+// the error stream as JSON Lines: they are never dropped.
+func (s *sink) keepFindings(fs []*finding.Finding, cause error) error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var errs []error
+	for _, f := range fs {
+		if s.o.DeadLetter == nil {
+			line, err := f.AppendJSONLine(nil)
+			if err == nil {
+				_, err = s.o.Errors.Write(line)
+			}
+			errs = append(errs, err)
+			continue
+		}
+		errs = append(errs, s.o.DeadLetter.Write(ctx, deadletter.Entry{Time: time.Now().UTC(), Kind: deadletter.KindFinding,
+			Error: "not stored: " + cause.Error(), Origin: f.Origin, Index: -1, Finding: f}))
+	}
+	if len(fs) > 0 {
+		fmt.Fprintf(s.o.Errors, "%d findings of resource changes kept in the dead-letter file: %v\n", len(fs), cause)
+	}
+	return errors.Join(errs...)
 }
 
 // findings counts, stores and dispatches findings; origin names the first

@@ -76,17 +76,19 @@ func (s *sink) state(ctx context.Context, steps []state.Step, origins []string, 
 	}
 	applied, err := k.store.Apply(ctx, steps)
 	if err != nil {
-		if ctx.Err() != nil {
+		if !errors.Is(err, state.ErrBadStep) {
+			// the store's trouble (busy, full, gone), not the events': the
+			// batch is not acknowledged and is read again next time
 			return nil, fmt.Errorf("state of %s: %w", origin, err)
 		}
 		// One step spoils the batch: apply them one by one and quarantine
-		// the ones that fail.
+		// the ones that cannot be applied.
 		applied = nil
 		for i := range steps {
 			a, err := k.store.Apply(ctx, steps[i:i+1])
 			if err != nil {
-				if ctx.Err() != nil {
-					return nil, fmt.Errorf("state of %s: %w", origin, err)
+				if !errors.Is(err, state.ErrBadStep) {
+					return nil, fmt.Errorf("state of %s: %w", origins[i], err)
 				}
 				if err := s.stateProblem(ctx, origins[i], &stateError{err: err, eventID: steps[i].Provenance.EventID}); err != nil {
 					return nil, err

@@ -2,7 +2,9 @@ package scan_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -19,6 +21,7 @@ import (
 	"github.com/trailwarden/trailwarden/internal/scan"
 	"github.com/trailwarden/trailwarden/internal/state"
 	"github.com/trailwarden/trailwarden/internal/state/sqlitestate"
+	"github.com/trailwarden/trailwarden/internal/store"
 	"github.com/trailwarden/trailwarden/rules"
 )
 
@@ -153,5 +156,50 @@ func TestRunKeepsState(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "state.db")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// failingChanges is a findings store that refuses the findings of
+// resource changes: the disk filled up between the state's commit and
+// theirs, say.
+type failingChanges struct{ *store.SQLite }
+
+func (f failingChanges) AddFindings(ctx context.Context, fs []*finding.Finding) ([]*finding.Finding, error) {
+	for _, x := range fs {
+		if strings.HasPrefix(x.RuleID, "aws-state-") {
+			return nil, errors.New("disk full")
+		}
+	}
+	return f.SQLite.AddFindings(ctx, fs)
+}
+
+// TestRunKeepsChangeFindings: when the findings of resource changes cannot
+// be stored after the state committed their revisions (a second read would
+// not make them again), they go to the dead-letter file and the scan fails.
+func TestRunKeepsChangeFindings(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "trail/a.json", []byte(logFile(
+		apiCall(3, "2024-03-01T01:10:00Z", "alice", "iam.amazonaws.com", "CreateLoginProfile", `{"userName":"bob"}`,
+			`{"loginProfile":{"userName":"bob","passwordResetRequired":true}}`))))
+	ss, err := sqlitestate.Open(t.Context(), filepath.Join(dir, "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ss.Close()
+	dl := openDeadLetter(t)
+	var out, errs bytes.Buffer
+	_, err = scan.Run(t.Context(), scan.Options{
+		Paths: []string{filepath.Join(dir, "trail")}, Rules: stateRules(t), Store: failingChanges{openStore(t)}, State: ss,
+		DeadLetter: dl, Routes: []output.Route{jsonlRoute(t, &out)}, Errors: &errs,
+	})
+	if err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("scan: %v, want the store's error", err)
+	}
+	entries, err := deadletter.Read(dl.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Kind != deadletter.KindFinding || entries[0].Finding.RuleID != "aws-state-iam-console-user-without-mfa" {
+		t.Fatalf("dead letter %+v, want the MFA finding", entries)
 	}
 }

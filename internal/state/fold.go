@@ -29,7 +29,7 @@ func Fold(r ResourceID, steps []Step) (History, error) {
 	for i := range steps {
 		enc, err := json.Marshal(&steps[i])
 		if err != nil {
-			return History{}, fmt.Errorf("fold %s: event %s: %w", r, steps[i].Provenance.EventID, err)
+			return History{}, fmt.Errorf("fold %s: event %s: %w: %w", r, steps[i].Provenance.EventID, ErrBadStep, err)
 		}
 		ks = append(ks, keyed{&steps[i], enc, rank(r, &steps[i])})
 	}
@@ -61,7 +61,7 @@ func Fold(r ResourceID, steps []Step) (History, error) {
 		}
 		next, del, touched, err := applyAll(r, cur, deleted, k.s.Changes)
 		if err != nil {
-			return History{}, fmt.Errorf("fold %s: event %s: %w", r, k.s.Provenance.EventID, err)
+			return History{}, fmt.Errorf("fold %s: event %s: %w: %w", r, k.s.Provenance.EventID, ErrBadStep, err)
 		}
 		te := TimelineEntry{Provenance: k.s.Provenance}
 		diff := Diff(cur, next)

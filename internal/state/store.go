@@ -10,6 +10,13 @@ import (
 // none in force at the time asked.
 var ErrNotFound = errors.New("resource not found")
 
+// ErrBadStep is wrapped by the errors of Fold and Apply about a step that
+// cannot be applied whatever the store's health (a change without a path, a
+// value that does not encode): applying the other steps without it can
+// succeed. Any other Apply error is the store's (busy, disk full, lost
+// connection) and applies to every step alike.
+var ErrBadStep = errors.New("step cannot be applied")
+
 // Store keeps the steps of every resource and the histories Fold makes of
 // them. Implementations are safe for concurrent use; statetest.Run is the
 // conformance suite every one of them passes.

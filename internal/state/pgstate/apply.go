@@ -84,15 +84,15 @@ func encodeSteps(steps []state.Step) (*batch, error) {
 		}
 		prov, err := json.Marshal(st.Provenance)
 		if err != nil {
-			return nil, fmt.Errorf("event %s: %w", st.Provenance.EventID, err)
+			return nil, fmt.Errorf("event %s: %w: %w", st.Provenance.EventID, state.ErrBadStep, err)
 		}
 		changes, err := json.Marshal(st.Changes)
 		if err != nil {
-			return nil, fmt.Errorf("event %s: %w", st.Provenance.EventID, err)
+			return nil, fmt.Errorf("event %s: %w: %w", st.Provenance.EventID, state.ErrBadStep, err)
 		}
 		targets, err := json.Marshal(st.Targets)
 		if err != nil {
-			return nil, fmt.Errorf("event %s: %w", st.Provenance.EventID, err)
+			return nil, fmt.Errorf("event %s: %w: %w", st.Provenance.EventID, state.ErrBadStep, err)
 		}
 		stored, err := decodeStep(prov, changes, targets)
 		if err != nil {

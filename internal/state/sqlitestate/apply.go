@@ -68,15 +68,15 @@ func (s *Store) apply(ctx context.Context, steps []state.Step) (_ []state.Applie
 		}
 		prov, err := json.Marshal(st.Provenance)
 		if err != nil {
-			return nil, fmt.Errorf("event %s: %w", st.Provenance.EventID, err)
+			return nil, fmt.Errorf("event %s: %w: %w", st.Provenance.EventID, state.ErrBadStep, err)
 		}
 		changes, err := json.Marshal(st.Changes)
 		if err != nil {
-			return nil, fmt.Errorf("event %s: %w", st.Provenance.EventID, err)
+			return nil, fmt.Errorf("event %s: %w: %w", st.Provenance.EventID, state.ErrBadStep, err)
 		}
 		targets, err := json.Marshal(st.Targets)
 		if err != nil {
-			return nil, fmt.Errorf("event %s: %w", st.Provenance.EventID, err)
+			return nil, fmt.Errorf("event %s: %w: %w", st.Provenance.EventID, state.ErrBadStep, err)
 		}
 		var stored *state.Step // st as it reads back from the table
 		for _, id := range ids {
