@@ -22,6 +22,7 @@ import (
 	"github.com/trailwarden/trailwarden/internal/state/reconcile"
 	"github.com/trailwarden/trailwarden/internal/state/snapshot"
 	"github.com/trailwarden/trailwarden/internal/state/snapshot/live"
+	findingstore "github.com/trailwarden/trailwarden/internal/store"
 )
 
 // ReconcileCmd compares snapshots of AWS (AWS CLI output, or trailwarden
@@ -212,12 +213,25 @@ func (c *ReconcileCmd) reconcile(ctx context.Context, g *Globals, cfg *config.Co
 		rules = newChangeRules(set, store)
 		opts.OnApplied = rules.add
 	}
+	// The findings store is opened first: once revisions are recorded, a
+	// second run would not find their drift again.
+	var fstore *findingstore.SQLite
+	if !c.DryRun {
+		if fstore, err = findingstore.Open(ctx, storePath("", cfg)); err != nil {
+			return &exitError{ExitError, fmt.Errorf("findings store: %w", err)}
+		}
+		defer fstore.Close()
+	}
 	rep, recErr := reconcile.Reconcile(ctx, store, docs, opts)
 	if rules != nil {
 		// the revisions recorded before a failure are evaluated too: they
 		// will not be recorded again
 		findings, ruleErrs, err := rules.eval(ctx)
 		if err != nil {
+			if !c.DryRun {
+				_, derr := deliverFindings(ctx, g, cfg, fstore, rep.Findings)
+				err = errors.Join(err, derr)
+			}
 			return &exitError{ExitError, errors.Join(recErr, err)}
 		}
 		rep.RuleFindings = findings
@@ -238,7 +252,7 @@ func (c *ReconcileCmd) reconcile(ctx context.Context, g *Globals, cfg *config.Co
 	}
 	if !c.DryRun {
 		all := append(append([]finding.Finding(nil), rep.Findings...), rep.RuleFindings...)
-		n, err := deliverFindings(ctx, g, cfg, all)
+		n, err := deliverFindings(ctx, g, cfg, fstore, all)
 		if err != nil {
 			return &exitError{ExitError, fmt.Errorf("findings: %w", err)}
 		}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -19,23 +20,24 @@ import (
 // sent again), then sent to the outputs of the config other than stdout
 // (stdout carries the report, which lists them). Without such outputs they
 // count as delivered by the report. It returns how many were new.
-func deliverFindings(ctx context.Context, g *Globals, cfg *config.Config, fs []finding.Finding) (int, error) {
+func deliverFindings(ctx context.Context, g *Globals, cfg *config.Config, st *store.SQLite, fs []finding.Finding) (int, error) {
 	if len(fs) == 0 {
 		return 0, nil
 	}
-	path := storePath("", cfg)
-	st, err := store.Open(ctx, path)
-	if err != nil {
-		return 0, err
+	path := st.Path()
+	dlPath := cfg.DeadLetter
+	if dlPath == "" {
+		dlPath = filepath.Join(filepath.Dir(path), "deadletter.jsonl")
 	}
-	defer st.Close()
 	ptrs := make([]*finding.Finding, len(fs))
 	for i := range fs {
 		ptrs[i] = &fs[i]
 	}
 	fresh, err := st.AddFindings(ctx, ptrs)
 	if err != nil {
-		return 0, err
+		// the revisions are recorded: a second run would not make these
+		// findings again; keep them for deadletter replay
+		return 0, errors.Join(err, keepInDeadLetter(dlPath, ptrs, err))
 	}
 	var cfgs []output.Config
 	for _, oc := range cfg.Outputs {
@@ -55,11 +57,7 @@ func deliverFindings(ctx context.Context, g *Globals, cfg *config.Config, fs []f
 	}
 	routes, err := output.Build(cfgs, g.stdout, Version)
 	if err != nil {
-		return 0, err
-	}
-	dlPath := cfg.DeadLetter
-	if dlPath == "" {
-		dlPath = filepath.Join(filepath.Dir(path), "deadletter.jsonl")
+		return 0, err // they wait in the outbox; the next scan sends them
 	}
 	dl, err := deadletter.Open(dlPath)
 	if err != nil {
@@ -88,4 +86,22 @@ func deliverFindings(ctx context.Context, g *Globals, cfg *config.Config, fs []f
 		return len(fresh), dispErr
 	}
 	return len(fresh), closeErr
+}
+
+// keepInDeadLetter writes findings that could not be stored to the
+// dead-letter file at path.
+func keepInDeadLetter(path string, fs []*finding.Finding, cause error) error {
+	dl, err := deadletter.Open(path)
+	if err != nil {
+		return err
+	}
+	defer dl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var errs []error
+	for _, f := range fs {
+		errs = append(errs, dl.Write(ctx, deadletter.Entry{Time: time.Now().UTC(), Kind: deadletter.KindFinding,
+			Error: "not stored: " + cause.Error(), Origin: f.Origin, Index: -1, Finding: f}))
+	}
+	return errors.Join(errs...)
 }
