@@ -169,6 +169,7 @@ func (a *Activation) Reset(e *event.Event, params ref.Val) {
 	a.cache = [event.NumFields]ref.Val{}
 	a.obj = object{raw: e.Raw, ev: e, cache: &a.cache}
 	a.state.account, a.state.region = e.Account, e.Region
+	clear(a.state.lists)
 }
 
 // SetState binds the resource state store that state.resource and

@@ -258,3 +258,66 @@ func TestBucketIsPublic(t *testing.T) {
 		}
 	}
 }
+
+// countingState serves two instances in eu-west-1 and counts reads.
+type countingState struct{ lists, gets int }
+
+func (c *countingState) Resource(account, region, typ, id string) ([]byte, error) {
+	c.gets++
+	if region == "eu-west-1" && typ == "AWS::EC2::Instance" && id == "i-1" {
+		return []byte(`{"instanceId":"i-1","state":"running","securityGroups":["sg-1"]}`), nil
+	}
+	return nil, nil
+}
+
+func (c *countingState) Resources(account, region, typ string) ([][]byte, error) {
+	c.lists++
+	if region != "eu-west-1" || typ != "AWS::EC2::Instance" {
+		return nil, nil
+	}
+	return [][]byte{[]byte(`{"instanceId":"i-1","state":"running","securityGroups":["sg-1"]}`), []byte(`{"instanceId":"i-2","state":"stopped"}`)}, nil
+}
+
+// TestStateFunctions: state.resource and state.resources read the event's
+// account and region; a list is read once per event however often the
+// expression asks; without a store they fail instead of answering empty.
+func TestStateFunctions(t *testing.T) {
+	env, err := NewEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := event.NewParser().Parse([]byte(rec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &countingState{}
+	var a Activation
+	a.SetState(st)
+	a.Reset(e, Params(nil))
+	for _, src := range []string{
+		`state.resource("AWS::EC2::Instance", "i-1").state == "running"`,
+		`state.resource("AWS::EC2::Instance", "i-9") == null`,
+		`state.resources("AWS::EC2::Instance").exists(i, i.?state.orValue("") == "running" && "sg-1" in i.?securityGroups.orValue([]))`,
+		`[1, 2, 3].all(n, state.resources("AWS::EC2::Instance").size() == 2)`,
+	} {
+		p, err := env.Compile(src, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		if got, err := p.EvalBool(&a); err != nil || !got {
+			t.Errorf("%s = %v, %v", src, got, err)
+		}
+	}
+	if st.lists != 1 {
+		t.Errorf("%d list reads for one event, want 1", st.lists)
+	}
+	a.Reset(e, Params(nil)) // the next event reads again
+	p, _ := env.Compile(`state.resources("AWS::EC2::Instance").size() == 2`, nil)
+	if got, err := p.EvalBool(&a); err != nil || !got || st.lists != 2 {
+		t.Errorf("after Reset: %v, %v, %d reads", got, err, st.lists)
+	}
+	a.SetState(nil)
+	if _, err := p.EvalBool(&a); err == nil {
+		t.Error("state.resources without a store succeeded")
+	}
+}

@@ -35,6 +35,9 @@ type stateVal struct {
 	r       StateReader
 	account string
 	region  string
+	// lists caches state.resources per type for the event bound: an
+	// expression that asks again (in a comprehension, say) reads once.
+	lists map[string]ref.Val
 }
 
 func (s *stateVal) ConvertToNative(reflect.Type) (any, error) {
@@ -76,7 +79,11 @@ func stateFunctions() []cel.EnvOption {
 				if !ok || s.r == nil {
 					return types.NewErr("state.resources: no resource state store (scan with state keeping on)")
 				}
-				list, err := s.r.Resources(s.account, s.region, string(typ.(types.String)))
+				t := string(typ.(types.String))
+				if v, ok := s.lists[t]; ok {
+					return v
+				}
+				list, err := s.r.Resources(s.account, s.region, t)
 				if err != nil {
 					return types.NewErr("state.resources: %v", err)
 				}
@@ -87,7 +94,12 @@ func stateFunctions() []cel.EnvOption {
 				for i, b := range list {
 					vals[i] = jsonToVal(b)
 				}
-				return types.NewRefValList(types.DefaultTypeAdapter, vals)
+				v := types.NewRefValList(types.DefaultTypeAdapter, vals)
+				if s.lists == nil {
+					s.lists = map[string]ref.Val{}
+				}
+				s.lists[t] = v
+				return v
 			}))),
 	}
 }
