@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -50,7 +51,7 @@ func (f fixtureState) match(r *TestResource, account, region, typ string) bool {
 	return r.Type == typ && (r.Account == "" || r.Account == account) && (r.Region == "" || r.Region == state.RegionOf(typ, region))
 }
 
-func (f fixtureState) Resource(account, region, typ, id string) ([]byte, error) {
+func (f fixtureState) Resource(account, region, typ, id string, _ time.Time) ([]byte, error) {
 	for i := range f.rs {
 		if r := &f.rs[i]; r.ID == id && f.match(r, account, region, typ) {
 			return json.Marshal(r.State)
@@ -59,7 +60,7 @@ func (f fixtureState) Resource(account, region, typ, id string) ([]byte, error) 
 	return nil, nil
 }
 
-func (f fixtureState) Resources(account, region, typ string) ([][]byte, error) {
+func (f fixtureState) Resources(account, region, typ string, _ time.Time) ([][]byte, error) {
 	var out [][]byte
 	for i := range f.rs {
 		if r := &f.rs[i]; f.match(r, account, region, typ) {

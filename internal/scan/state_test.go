@@ -71,6 +71,10 @@ func TestRunKeepsState(t *testing.T) {
 			`{"accessKey":{"accessKeyId":"AKIABOBNEW","status":"Active","userName":"bob"}}`),
 		// the group's id is missing from the response: a shape error
 		apiCall(5, "2024-03-01T01:30:00Z", "alice", ec2, "CreateSecurityGroup", `{"groupName":"x","groupDescription":"x"}`, `{"_return":true}`),
+		// a second instance joins the group once it is open
+		apiCall(7, "2024-03-01T02:00:00Z", "alice", ec2, "RunInstances",
+			`{"instancesSet":{"items":[{"imageId":"ami-1","minCount":1,"maxCount":1}]},"instanceType":"t3.micro"}`,
+			`{"instancesSet":{"items":[{"instanceId":"i-2","imageId":"ami-1","instanceState":{"code":0,"name":"pending"},"instanceType":"t3.micro","launchTime":1709258400000,"groupSet":{"items":[{"groupId":"sg-1"}]}}]}}`),
 		apiCall(6, "2024-03-03T09:00:00Z", "alice", ec2, "DescribeInstances", `{}`, `null`),
 	)
 	writeFile(t, dir, "trail/a.json", []byte(trail))
@@ -113,6 +117,7 @@ func TestRunKeepsState(t *testing.T) {
 	}
 	slices.Sort(got)
 	want := []string{"aws-state-iam-access-key-for-other-user", "aws-state-iam-console-user-without-mfa",
+		"aws-state-instance-launched-into-open-admin-sg", "aws-state-instance-running-untagged",
 		"aws-state-instance-running-untagged", "aws-state-sg-admin-port-open-on-running-instance"}
 	if !slices.Equal(got, want) {
 		t.Errorf("findings %v, want %v", got, want)
@@ -135,8 +140,8 @@ func TestRunKeepsState(t *testing.T) {
 	if len(entries) != 1 || !bytes.Contains(entries[0].Record, []byte(eventID(5))) {
 		t.Errorf("dead letter %+v: want the CreateSecurityGroup record", entries)
 	}
-	if sum.StateSteps != 4 || sum.Revisions != 4 {
-		t.Errorf("state steps %d, revisions %d: want 4 and 4", sum.StateSteps, sum.Revisions)
+	if sum.StateSteps != 5 || sum.Revisions != 5 {
+		t.Errorf("state steps %d, revisions %d: want 5 and 5", sum.StateSteps, sum.Revisions)
 	}
 	h, err := ss.History(t.Context(), state.ResourceID{Account: "111122223333", Region: "global", Type: "AWS::IAM::User", ID: "bob"})
 	if err != nil {

@@ -33,13 +33,13 @@ type Reader struct {
 	Store Store
 }
 
-// Resource returns the JSON state of a live resource; nil when the store
-// knows none or it is deleted.
-func (r *Reader) Resource(account, region, typ, id string) ([]byte, error) {
+// Resource returns the JSON state of a resource at time at (zero: now); nil
+// when the store knows none then or it was deleted.
+func (r *Reader) Resource(account, region, typ, id string, at time.Time) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(r.Ctx, readTimeout)
 	defer cancel()
 	rid := ResourceID{Account: account, Region: RegionOf(typ, region), Type: typ, ID: id}
-	rev, err := r.Store.At(ctx, rid, time.Time{})
+	rev, err := r.Store.At(ctx, rid, at)
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil
 	}
@@ -60,19 +60,23 @@ func (r *Reader) Resource(account, region, typ, id string) ([]byte, error) {
 // documents of many live resources at once (one query instead of a List
 // and an At per resource).
 type StateLister interface {
-	// States returns the JSON state of the live resources f matches, in
-	// key order, at most limit of them.
-	States(ctx context.Context, f Filter, limit int) ([][]byte, error)
+	// States returns the JSON state at time at (zero: now) of the
+	// resources f matches that were live then, in key order, at most limit.
+	States(ctx context.Context, f Filter, at time.Time, limit int) ([][]byte, error)
 }
 
-// Resources returns the JSON states of the live resources of a type in an
-// account and region, at most MaxListed, in key order.
-func (r *Reader) Resources(account, region, typ string) ([][]byte, error) {
+// Resources returns the JSON states at time at (zero: now) of the resources
+// of a type in an account and region live then, at most MaxListed, in key
+// order.
+func (r *Reader) Resources(account, region, typ string, at time.Time) ([][]byte, error) {
 	ctx, cancel := context.WithTimeout(r.Ctx, readTimeout)
 	defer cancel()
 	f := Filter{Type: typ, Account: account, Region: RegionOf(typ, region)}
 	if sl, ok := r.Store.(StateLister); ok {
-		return sl.States(ctx, f, MaxListed)
+		return sl.States(ctx, f, at, MaxListed)
+	}
+	if !at.IsZero() {
+		f.IncludeDeleted = true // deleted now, maybe live then
 	}
 	list, err := r.Store.List(ctx, f)
 	if err != nil {
@@ -83,9 +87,9 @@ func (r *Reader) Resources(account, region, typ string) ([][]byte, error) {
 	}
 	out := make([][]byte, 0, len(list))
 	for _, s := range list {
-		rev, err := r.Store.At(ctx, s.Resource, time.Time{})
+		rev, err := r.Store.At(ctx, s.Resource, at)
 		if errors.Is(err, ErrNotFound) {
-			continue // deleted meanwhile
+			continue // not there yet at that time
 		}
 		if err != nil {
 			return nil, err

@@ -168,7 +168,7 @@ func (a *Activation) Reset(e *event.Event, params ref.Val) {
 	a.ev, a.params, a.hasAct = e, params, false
 	a.cache = [event.NumFields]ref.Val{}
 	a.obj = object{raw: e.Raw, ev: e, cache: &a.cache}
-	a.state.account, a.state.region = e.Account, e.Region
+	a.state.account, a.state.region, a.state.at = e.Account, e.Region, e.Time
 	clear(a.state.lists)
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"cel.dev/cel-go/cel"
 
@@ -262,7 +263,7 @@ func TestBucketIsPublic(t *testing.T) {
 // countingState serves two instances in eu-west-1 and counts reads.
 type countingState struct{ lists, gets int }
 
-func (c *countingState) Resource(account, region, typ, id string) ([]byte, error) {
+func (c *countingState) Resource(account, region, typ, id string, _ time.Time) ([]byte, error) {
 	c.gets++
 	if region == "eu-west-1" && typ == "AWS::EC2::Instance" && id == "i-1" {
 		return []byte(`{"instanceId":"i-1","state":"running","securityGroups":["sg-1"]}`), nil
@@ -270,7 +271,7 @@ func (c *countingState) Resource(account, region, typ, id string) ([]byte, error
 	return nil, nil
 }
 
-func (c *countingState) Resources(account, region, typ string) ([][]byte, error) {
+func (c *countingState) Resources(account, region, typ string, _ time.Time) ([][]byte, error) {
 	c.lists++
 	if region != "eu-west-1" || typ != "AWS::EC2::Instance" {
 		return nil, nil

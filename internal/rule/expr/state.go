@@ -3,22 +3,24 @@ package expr
 import (
 	"errors"
 	"reflect"
+	"time"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
 )
 
-// StateReader gives expressions the current state of resources (the
-// resource state store). The JSON returned is a resource's state document.
-// Implementations bound their own work (time, count).
+// StateReader gives expressions the state of resources (the resource state
+// store) at a time: the event's. The JSON returned is a resource's state
+// document. Implementations bound their own work (time, count).
 type StateReader interface {
-	// Resource returns the current state of the resource of type typ and id
-	// in account and region; nil, nil when there is none or it is deleted.
-	Resource(account, region, typ, id string) ([]byte, error)
-	// Resources returns the current states of the live resources of type
-	// typ in account and region, at most MaxResources of them.
-	Resources(account, region, typ string) ([][]byte, error)
+	// Resource returns the state at time at (zero: now) of the resource of
+	// type typ and id in account and region; nil, nil when there is none or
+	// it is deleted.
+	Resource(account, region, typ, id string, at time.Time) ([]byte, error)
+	// Resources returns the states at time at (zero: now) of the live
+	// resources of type typ in account and region, at most MaxResources.
+	Resources(account, region, typ string, at time.Time) ([][]byte, error)
 }
 
 var errNoConversion = errors.New("state has no native value")
@@ -35,6 +37,7 @@ type stateVal struct {
 	r       StateReader
 	account string
 	region  string
+	at      time.Time // the event's time
 	// lists caches state.resources per type for the event bound: an
 	// expression that asks again (in a comprehension, say) reads once.
 	lists map[string]ref.Val
@@ -51,8 +54,10 @@ func (s *stateVal) Type() ref.Type          { return types.NewObjectType("trailw
 func (s *stateVal) Value() any              { return s }
 
 // stateFunctions declares state.resource(type, id) and state.resources(type):
-// the current state of resources in the event's account and region (IAM and
-// S3 buckets are global: the reader resolves that).
+// the state of resources in the event's account and region (IAM and S3
+// buckets are global: the reader resolves that) as of the event's time, so
+// that an old event is judged against the state of its day and a change
+// event against the state its own revision made.
 func stateFunctions() []cel.EnvOption {
 	return []cel.EnvOption{
 		cel.Variable("state", stateType),
@@ -63,7 +68,7 @@ func stateFunctions() []cel.EnvOption {
 				if !ok || s.r == nil {
 					return types.NewErr("state.resource: no resource state store (scan with state keeping on)")
 				}
-				b, err := s.r.Resource(s.account, s.region, string(args[1].(types.String)), string(args[2].(types.String)))
+				b, err := s.r.Resource(s.account, s.region, string(args[1].(types.String)), string(args[2].(types.String)), s.at)
 				if err != nil {
 					return types.NewErr("state.resource: %v", err)
 				}
@@ -83,7 +88,7 @@ func stateFunctions() []cel.EnvOption {
 				if v, ok := s.lists[t]; ok {
 					return v
 				}
-				list, err := s.r.Resources(s.account, s.region, t)
+				list, err := s.r.Resources(s.account, s.region, t, s.at)
 				if err != nil {
 					return types.NewErr("state.resources: %v", err)
 				}

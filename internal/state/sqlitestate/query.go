@@ -95,9 +95,9 @@ func (s *Store) List(ctx context.Context, f state.Filter) ([]state.ResourceSumma
 	return out, nil
 }
 
-// States reads the current state documents of the live resources f
-// matches in one query (state.StateLister).
-func (s *Store) States(ctx context.Context, f state.Filter, limit int) ([][]byte, error) {
+// States reads in one query the state documents at time at (zero: now) of
+// the resources f matches that were live then (state.StateLister).
+func (s *Store) States(ctx context.Context, f state.Filter, at time.Time, limit int) ([][]byte, error) {
 	var where []string
 	var args []any
 	for _, c := range []struct{ col, v string }{{"r.type", f.Type}, {"r.account", f.Account}, {"r.region", f.Region}} {
@@ -106,10 +106,22 @@ func (s *Store) States(ctx context.Context, f state.Filter, limit int) ([][]byte
 			args = append(args, c.v)
 		}
 	}
-	where = append(where, "r.deleted = 0")
-	q := `SELECT v.state FROM resources r JOIN revisions v
-		ON v.resource_key = r.resource_key AND v.event_time = r.updated AND v.number = r.revision
-		WHERE ` + strings.Join(where, " AND ") + ` ORDER BY r.resource_key LIMIT ?`
+	var q string
+	if at.IsZero() {
+		// now: the current revision of each live resource, by its summary
+		q = `SELECT v.state FROM resources r JOIN revisions v
+			ON v.resource_key = r.resource_key AND v.event_time = r.updated AND v.number = r.revision
+			WHERE ` + strings.Join(append(where, "r.deleted = 0"), " AND ") + ` ORDER BY r.resource_key LIMIT ?`
+	} else {
+		// then: each resource's last revision by that time, unless a tombstone
+		where = append(where, "v.event_time <= ?")
+		args = append(args, nanos(at))
+		q = `SELECT state FROM (SELECT v.resource_key, v.state, v.deleted,
+				row_number() OVER (PARTITION BY v.resource_key ORDER BY v.event_time DESC, v.number DESC) AS rn
+			FROM resources r JOIN revisions v ON v.resource_key = r.resource_key
+			WHERE ` + strings.Join(where, " AND ") + `)
+			WHERE rn = 1 AND deleted = 0 ORDER BY resource_key LIMIT ?`
+	}
 	rows, err := s.r.QueryContext(ctx, q, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("states: %w", err)

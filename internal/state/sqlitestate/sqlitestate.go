@@ -28,7 +28,10 @@ import (
 	"github.com/trailwarden/trailwarden/internal/state"
 )
 
-var _ state.Store = (*Store)(nil)
+var (
+	_ state.Store       = (*Store)(nil)
+	_ state.StateLister = (*Store)(nil)
+)
 
 // Store is a state.Store in SQLite. It is safe for concurrent use; all
 // writes go through one connection, reads through a small read-only pool.

@@ -147,8 +147,9 @@ func BenchmarkAtMillion(b *testing.B) {
 	statetest.BenchAt(b, s, resources, resources*per, true)
 }
 
-// TestStates checks the one-query read of current states against List and
-// At: the same documents, deleted resources left out.
+// TestStates checks the one-query read of states against List and At, now
+// and at earlier times: the same documents, resources deleted by then (or
+// not there yet) left out.
 func TestStates(t *testing.T) {
 	ctx := context.Background()
 	s := openTemp(t)
@@ -157,37 +158,46 @@ func TestStates(t *testing.T) {
 	if _, err := s.Apply(ctx, steps); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []state.Filter{{}, {Type: "AWS::EC2::Instance"}, {Type: "AWS::EC2::SecurityGroup"}, {Account: "222222222222"}} {
-		got, err := s.States(ctx, f, 1000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		list, err := s.List(ctx, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var want []string
-		for _, r := range list {
-			rev, err := s.At(ctx, r.Resource, time.Time{})
+	for _, at := range []time.Time{{}, statetest.T0.Add(4 * time.Second), statetest.T0.Add(25 * time.Second), statetest.T0.Add(45 * time.Second)} {
+		for _, f := range []state.Filter{{}, {Type: "AWS::EC2::Instance"}, {Type: "AWS::EC2::SecurityGroup"}, {Account: "222222222222"}} {
+			got, err := s.States(ctx, f, at, 1000)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want = append(want, string(statetest.Encode(t, rev.State)))
-		}
-		if len(got) != len(want) {
-			t.Fatalf("%+v: %d states, want %d", f, len(got), len(want))
-		}
-		for i := range got {
-			var g any
-			if err := unmarshal(got[i], &g); err != nil {
+			all := f
+			all.IncludeDeleted = true
+			list, err := s.List(ctx, all)
+			if err != nil {
 				t.Fatal(err)
 			}
-			if string(statetest.Encode(t, g)) != want[i] {
-				t.Errorf("%+v #%d: %s, want %s", f, i, got[i], want[i])
+			var want []string
+			for _, r := range list {
+				rev, err := s.At(ctx, r.Resource, at)
+				if errors.Is(err, state.ErrNotFound) {
+					continue
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !rev.Deleted {
+					want = append(want, string(statetest.Encode(t, rev.State)))
+				}
+			}
+			if len(got) != len(want) {
+				t.Fatalf("%+v at %s: %d states, want %d", f, at, len(got), len(want))
+			}
+			for i := range got {
+				var g any
+				if err := unmarshal(got[i], &g); err != nil {
+					t.Fatal(err)
+				}
+				if string(statetest.Encode(t, g)) != want[i] {
+					t.Errorf("%+v at %s #%d: %s, want %s", f, at, i, got[i], want[i])
+				}
 			}
 		}
 	}
-	if got, _ := s.States(ctx, state.Filter{Type: "AWS::EC2::Instance"}, 2); len(got) != 2 {
+	if got, _ := s.States(ctx, state.Filter{Type: "AWS::EC2::Instance"}, time.Time{}, 2); len(got) != 2 {
 		t.Errorf("limit 2: %d states", len(got))
 	}
 }
