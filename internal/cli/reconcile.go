@@ -67,6 +67,8 @@ func (c *ReconcileCmd) Run(g *Globals) error {
 		if ro.TakenAt, err = time.Parse(time.RFC3339, c.TakenAt); err != nil {
 			return &exitError{ExitError, fmt.Errorf("--taken-at: %w", err)}
 		}
+	} else {
+		ro.TakenAt = time.Now().UTC() // one time for every file read now: one snapshot
 	}
 	docs, unread := readSnapshots(c.Files, ro)
 	if c.AWS {
@@ -101,6 +103,18 @@ func (c *ReconcileCmd) collect(ctx context.Context, g *Globals) ([]snapshot.Docu
 		UsePathStyle: os.Getenv("AWS_ENDPOINT_URL") != ""})
 	if docs == nil && err != nil {
 		return nil, fmt.Errorf("--aws: %w", err)
+	}
+	// One collection is one snapshot: its documents share one time (the
+	// last call's), so that rules reading the state at a change's time see
+	// every resource the collection found, whichever call found it first.
+	var taken time.Time
+	for _, d := range docs {
+		if d.TakenAt.After(taken) {
+			taken = d.TakenAt
+		}
+	}
+	for i := range docs {
+		docs[i].TakenAt = taken
 	}
 	fmt.Fprintf(g.stderr, "trailwarden: snapshot of live AWS: %d documents in %s\n", len(docs), time.Since(start).Round(time.Millisecond))
 	if c.Save != "" {
