@@ -2,7 +2,9 @@ package state
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -61,4 +63,18 @@ type ResourceSummary struct {
 	Revision int        `json:"revision"` // the current revision's number
 	Updated  time.Time  `json:"updated"`  // its event time
 	Deleted  bool       `json:"deleted,omitempty"`
+}
+
+// EncodeStep returns the JSON a store keeps of st: its provenance, changes
+// and targets. An error wraps ErrBadStep and names the event.
+func EncodeStep(st *Step) (prov, changes, targets []byte, err error) {
+	if prov, err = json.Marshal(st.Provenance); err == nil {
+		if changes, err = json.Marshal(st.Changes); err == nil {
+			targets, err = json.Marshal(st.Targets)
+		}
+	}
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("event %s: %w: %w", st.Provenance.EventID, ErrBadStep, err)
+	}
+	return prov, changes, targets, nil
 }

@@ -2,7 +2,6 @@ package pgstate
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -82,17 +81,9 @@ func encodeSteps(steps []state.Step) (*batch, error) {
 		if len(ids) == 0 {
 			continue
 		}
-		prov, err := json.Marshal(st.Provenance)
+		prov, changes, targets, err := state.EncodeStep(st)
 		if err != nil {
-			return nil, fmt.Errorf("event %s: %w: %w", st.Provenance.EventID, state.ErrBadStep, err)
-		}
-		changes, err := json.Marshal(st.Changes)
-		if err != nil {
-			return nil, fmt.Errorf("event %s: %w: %w", st.Provenance.EventID, state.ErrBadStep, err)
-		}
-		targets, err := json.Marshal(st.Targets)
-		if err != nil {
-			return nil, fmt.Errorf("event %s: %w: %w", st.Provenance.EventID, state.ErrBadStep, err)
+			return nil, err
 		}
 		stored, err := decodeStep(prov, changes, targets)
 		if err != nil {

@@ -233,21 +233,7 @@ func TestTwoWriters(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	steps := statetest.Steps()
-	stores := []*Store{a, b}
-	for i, st := range steps {
-		if _, err := stores[i%2].Apply(t.Context(), []state.Step{st}); err != nil {
-			t.Fatalf("step %d: %v", i, err)
-		}
-	}
-	late := state.Step{Provenance: state.Provenance{EventID: "z", EventName: "Ez", EventTime: statetest.T0.Add(45 * time.Second)},
-		Changes: []state.Change{{Resource: statetest.SG2, Op: state.OpSet, Path: []string{"n"}, Value: 7}}}
-	if _, err := a.Apply(t.Context(), []state.Step{late}); err != nil {
-		t.Fatal(err)
-	}
-	all := append(steps, late)
-	statetest.CheckHistories(t, a, all)
-	statetest.CheckHistories(t, b, all)
+	statetest.TwoWriters(t, a, b)
 }
 
 // BenchmarkApply applies batches of 500 new steps, in order, spread over

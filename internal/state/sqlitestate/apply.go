@@ -66,17 +66,9 @@ func (s *Store) apply(ctx context.Context, steps []state.Step) (_ []state.Applie
 		if len(ids) == 0 {
 			continue
 		}
-		prov, err := json.Marshal(st.Provenance)
+		prov, changes, targets, err := state.EncodeStep(st)
 		if err != nil {
-			return nil, fmt.Errorf("event %s: %w: %w", st.Provenance.EventID, state.ErrBadStep, err)
-		}
-		changes, err := json.Marshal(st.Changes)
-		if err != nil {
-			return nil, fmt.Errorf("event %s: %w: %w", st.Provenance.EventID, state.ErrBadStep, err)
-		}
-		targets, err := json.Marshal(st.Targets)
-		if err != nil {
-			return nil, fmt.Errorf("event %s: %w: %w", st.Provenance.EventID, state.ErrBadStep, err)
+			return nil, err
 		}
 		var stored *state.Step // st as it reads back from the table
 		for _, id := range ids {

@@ -88,30 +88,14 @@ func BenchmarkApplyHot(b *testing.B) {
 // TestTwoWriters has two stores (two processes, say) write the same file in
 // turns: each one's cached tips must not hide what the other wrote.
 func TestTwoWriters(t *testing.T) {
-	ctx := context.Background()
 	a := openTemp(t)
 	defer a.Close()
-	b, err := Open(ctx, a.Path())
+	b, err := Open(context.Background(), a.Path())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	steps := statetest.Steps()
-	stores := []*Store{a, b}
-	for i, st := range steps {
-		if _, err := stores[i%2].Apply(ctx, []state.Step{st}); err != nil {
-			t.Fatalf("step %d: %v", i, err)
-		}
-	}
-	// a late step through a, after b wrote last
-	late := state.Step{Provenance: state.Provenance{EventID: "z", EventName: "Ez", EventTime: statetest.T0.Add(45 * time.Second)},
-		Changes: []state.Change{{Resource: statetest.SG2, Op: state.OpSet, Path: []string{"n"}, Value: 7}}}
-	if _, err := a.Apply(ctx, []state.Step{late}); err != nil {
-		t.Fatal(err)
-	}
-	all := append(steps, late)
-	statetest.CheckHistories(t, a, all)
-	statetest.CheckHistories(t, b, all)
+	statetest.TwoWriters(t, a, b)
 }
 
 // BenchmarkApplyScanBatch applies batches of 5,000 new steps (what a scan
